@@ -1,0 +1,52 @@
+// Package clientopt holds the configuration that bitbucket.Option values fill.
+//
+// It imports only the standard library, so that package bitbucket can declare its options without
+// depending on the HTTP stack that reads them.
+package clientopt
+
+import (
+	"crypto/x509"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+)
+
+// Defaults for the retry policy.
+const (
+	DefaultMaxRetries = 3
+	DefaultMaxWait    = 30 * time.Second
+)
+
+// Config is what the options of package bitbucket set. The zero value is not ready for use; start
+// from Default.
+type Config struct {
+	HTTPClient   *http.Client
+	Transport    http.RoundTripper
+	BaseURL      string // set by WithBaseURL; "" when not given
+	Logger       *slog.Logger
+	UserAgent    string
+	MaxRetries   int
+	MaxWait      time.Duration
+	RootCAs      *x509.CertPool
+	AllowedHosts []netip.Prefix
+	// Errs collects option misuse (a negative retry count, say), reported by the constructor.
+	Errs []error
+}
+
+// Default returns the configuration before any option is applied.
+func Default() Config {
+	return Config{MaxRetries: DefaultMaxRetries, MaxWait: DefaultMaxWait}
+}
+
+// Apply returns the configuration that opts describe, starting from Default. Nil options are
+// skipped. O is bitbucket.Option, named here by its shape to keep this package free of imports.
+func Apply[O ~func(*Config)](opts []O) Config {
+	cfg := Default()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	return cfg
+}
