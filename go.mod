@@ -3,3 +3,5 @@ module github.com/bbconnect/bbconnect
 go 1.26.0
 
 require golang.org/x/oauth2 v0.38.0
+
+require github.com/jarcoal/httpmock v1.4.2 // indirect
