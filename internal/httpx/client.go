@@ -94,8 +94,8 @@ func Path(segments ...string) string {
 	return b.String()
 }
 
-// Do sends req and, on a 2xx answer, decodes its JSON body into out (nil discards it). Any other
-// answer is an *bitbucket.APIError.
+// Do sends req and, on a 2xx answer, decodes its JSON body into out (nil discards it; a *[]byte
+// receives the raw body, for plain-text endpoints). Any other answer is an *bitbucket.APIError.
 func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
 	target, err := c.target(req)
 	if err != nil {
@@ -128,6 +128,16 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		return nil, decodeError(c.provider, hr, resp, 1)
 	}
 	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header}
+	if raw, ok := out.(*[]byte); ok {
+		// A *[]byte asks for the body as it is, for the few plain-text endpoints.
+		b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody))
+		if err != nil {
+			return r, &bitbucket.APIError{Provider: c.provider, StatusCode: resp.StatusCode, Method: req.Method, URL: RedactURL(target),
+				Message: "reading the response failed", Attempts: 1, Err: err}
+		}
+		*raw = b
+		return r, nil
+	}
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		return r, nil
