@@ -80,7 +80,7 @@ func EnsureWebhookReport(ctx context.Context, c Connector, repo RepoRef, spec We
 			report.Duplicates = append(report.Duplicates, h)
 		}
 	}
-	if !hookNeedsUpdate(oldest, spec) {
+	if !hookNeedsUpdate(c.Provider(), oldest, spec) {
 		return report, nil
 	}
 	updated, err := c.UpdateWebhook(ctx, repo, oldest.ID, spec)
@@ -102,12 +102,24 @@ func oldestHook(hooks []*Webhook) *Webhook {
 	return oldest
 }
 
-func hookNeedsUpdate(h *Webhook, spec WebhookSpec) bool {
-	return !sameSet(h.Events, spec.Events) ||
-		!sameSet(h.NativeEvents, spec.NativeEvents) ||
+// hookNeedsUpdate reports whether h differs from spec in anything EnsureWebhook manages.
+func hookNeedsUpdate(p Provider, h *Webhook, spec WebhookSpec) bool {
+	return !sameEvents(p, h, spec) ||
 		h.Description != spec.Description ||
 		h.Active == spec.Disabled ||
 		(spec.Secret != "" && !h.HasSecret)
+}
+
+// sameEvents compares the provider keys that h and spec subscribe to, so that a spec naming as
+// native keys what the provider reports as a neutral event (or the reverse) still matches. When
+// either side cannot be encoded it falls back to comparing the lists as given.
+func sameEvents(p Provider, h *Webhook, spec WebhookSpec) bool {
+	have, errHave := EncodeEvents(p, h.Events, h.NativeEvents)
+	want, errWant := EncodeEvents(p, spec.Events, spec.NativeEvents)
+	if errHave == nil && errWant == nil {
+		return slices.Equal(have, want)
+	}
+	return sameSet(h.Events, spec.Events) && sameSet(h.NativeEvents, spec.NativeEvents)
 }
 
 func sameSet[T ~string](a, b []T) bool {

@@ -107,12 +107,13 @@ func DecodeEvents(p Provider, keys []string) (events []Event, native []string) {
 // Validate reports a spec that cannot become a webhook: no URL, a URL that is not absolute http or
 // https, or no event at all. The error wraps ErrInvalidInput.
 func (s WebhookSpec) Validate() error {
+	// The URL is not echoed in full: webhook URLs often carry a token in their path or query.
 	u, err := url.Parse(s.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%w: webhook URL %q must be an absolute http or https URL", ErrInvalidInput, s.URL)
+		return fmt.Errorf("%w: webhook URL must be an absolute http or https URL", ErrInvalidInput)
 	}
 	if len(s.Events) == 0 && len(s.NativeEvents) == 0 {
-		return fmt.Errorf("%w: webhook for %s has no events", ErrInvalidInput, u.Redacted())
+		return fmt.Errorf("%w: webhook for %s://%s has no events", ErrInvalidInput, u.Scheme, u.Host)
 	}
 	return nil
 }

@@ -24,8 +24,8 @@ type RepoRef struct {
 	Slug string
 }
 
-// ParseRepoRef parses "namespace/slug". Empty parts, more than one slash and white space are
-// refused with an error that wraps ErrInvalidInput.
+// ParseRepoRef parses "namespace/slug". Empty parts, more than one slash, white space and control
+// characters are refused with an error that wraps ErrInvalidInput.
 func ParseRepoRef(s string) (RepoRef, error) {
 	ns, slug, ok := strings.Cut(s, "/")
 	switch {
@@ -37,6 +37,8 @@ func ParseRepoRef(s string) (RepoRef, error) {
 		return RepoRef{}, fmt.Errorf("%w: repository %q: more than one slash", ErrInvalidInput, s)
 	case strings.ContainsFunc(s, unicode.IsSpace):
 		return RepoRef{}, fmt.Errorf("%w: repository %q: contains white space", ErrInvalidInput, s)
+	case strings.ContainsFunc(s, unicode.IsControl):
+		return RepoRef{}, fmt.Errorf("%w: repository %q: contains control characters", ErrInvalidInput, s)
 	}
 	return RepoRef{Namespace: ns, Slug: slug}, nil
 }
@@ -48,9 +50,6 @@ func (r RepoRef) String() string { return r.Namespace + "/" + r.Slug }
 // a slash inside a part, or white space or control characters anywhere.
 func (r RepoRef) Validate() error {
 	_, err := ParseRepoRef(r.String())
-	if err == nil && strings.ContainsFunc(r.String(), unicode.IsControl) {
-		err = fmt.Errorf("%w: repository %q: contains control characters", ErrInvalidInput, r.String())
-	}
 	return err
 }
 
