@@ -1,0 +1,140 @@
+package webhooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file holds the helpers shared by the Cloud and Data Center wire decoders.
+
+// serverDateLayout is the Data Center date format: no colon in the zone offset
+// ("2026-01-02T15:04:05+0100"). Parsing also accepts fractional seconds after the seconds.
+const serverDateLayout = "2006-01-02T15:04:05Z0700"
+
+// wireTime decodes the dates found in payloads: RFC 3339 strings (Cloud), Data Center strings with
+// a colon-less offset, and epoch milliseconds as a number or a numeric string (Data Center
+// createdDate, updatedDate, authorTimestamp). A date in any other form, or of another JSON type,
+// decodes as the zero time: a date never makes a delivery fail.
+type wireTime struct{ time.Time }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *wireTime) UnmarshalJSON(b []byte) error {
+	t.Time = parseWireTime(b)
+	return nil
+}
+
+func parseWireTime(b []byte) time.Time {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return time.Time{}
+	}
+	switch c := b[0]; {
+	case c == '"':
+		var s string
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
+			s = string(b[1 : len(b)-1])
+		} else if json.Unmarshal(b, &s) != nil {
+			return time.Time{}
+		}
+		return parseTimeString(s)
+	case c == '-' || '0' <= c && c <= '9':
+		return epochMillis(string(b))
+	}
+	return time.Time{}
+}
+
+func parseTimeString(s string) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	if s[0] != '-' && !strings.ContainsAny(s, "T:") {
+		return epochMillis(s)
+	}
+	for _, layout := range [...]string{time.RFC3339Nano, serverDateLayout} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// epochMillis converts a decimal count of milliseconds since the epoch; anything else is zero.
+func epochMillis(s string) time.Time {
+	ms, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// shortRef strips refs/heads/ and refs/tags/ from a ref name.
+func shortRef(name string) string {
+	if s, ok := strings.CutPrefix(name, "refs/heads/"); ok {
+		return s
+	}
+	if s, ok := strings.CutPrefix(name, "refs/tags/"); ok {
+		return s
+	}
+	return name
+}
+
+// refKind normalises a provider's ref type to "branch" or "tag"; when the type is unknown it is
+// told from the full ref name, and a name with no hint is a branch.
+func refKind(typ, fullName string) string {
+	switch typ {
+	case "branch", "BRANCH", "named_branch", "bookmark":
+		return "branch"
+	case "tag", "TAG", "annotated_tag":
+		return "tag"
+	case "":
+		if strings.HasPrefix(fullName, "refs/tags/") {
+			return "tag"
+		}
+		return "branch"
+	}
+	return strings.ToLower(typ)
+}
+
+// prState normalises a pull-request state to lower case.
+func prState(s string) string {
+	switch s {
+	case "OPEN", "open":
+		return "open"
+	case "MERGED", "merged":
+		return "merged"
+	case "DECLINED", "declined":
+		return "declined"
+	case "SUPERSEDED", "superseded":
+		return "superseded"
+	}
+	return strings.ToLower(s)
+}
+
+// noHash turns Data Center's forty zeros (a ref that did not exist before or after) into "".
+func noHash(h string) string {
+	if h == "" || strings.Trim(h, "0") == "" {
+		return ""
+	}
+	return h
+}
+
+// isJSONObject reports whether body holds a JSON object (by its first significant byte); the
+// decoder checks the rest.
+func isJSONObject(body []byte) bool {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	return len(b) > 0 && b[0] == '{'
+}
+
+// splitPerson splits a git identity "Name <email>" into its parts.
+func splitPerson(raw string) (name, email string) {
+	raw = strings.TrimSpace(raw)
+	i := strings.LastIndexByte(raw, '<')
+	if i < 0 || !strings.HasSuffix(raw, ">") {
+		return raw, ""
+	}
+	return strings.TrimSpace(raw[:i]), strings.TrimSpace(raw[i+1 : len(raw)-1])
+}
