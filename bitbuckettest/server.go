@@ -36,6 +36,8 @@ type Server struct {
 	latency    time.Duration
 	counts     map[string]int // "METHOD /path" (path without the prefix and query)
 	pageLimit  int            // the most items a page may hold; the provider's maximum by default
+
+	cloud *cloudState // Cloud-only state (access tokens, OAuth, workspace members); nil on Data Center
 }
 
 // User is an account seeded on a fake.
