@@ -1,6 +1,7 @@
 package paging
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -29,6 +30,10 @@ func DecodeCursor(cursor string, state any) error {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
+		return fmt.Errorf("%w: cursor is not one this library made", bitbucket.ErrInvalidInput)
+	}
+	// JSON null would decode without error and leave state as it was: never a cursor we made.
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		return fmt.Errorf("%w: cursor is not one this library made", bitbucket.ErrInvalidInput)
 	}
 	if err := json.Unmarshal(b, state); err != nil {
