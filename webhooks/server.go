@@ -55,13 +55,13 @@ type serverCommit struct {
 }
 
 type serverPR struct {
-	ID          int         `json:"id"`
-	Title       string      `json:"title"`
-	State       string      `json:"state"`
-	Draft       bool        `json:"draft"`
-	FromRef     serverPRRef `json:"fromRef"`
-	ToRef       serverPRRef `json:"toRef"`
-	Author      struct {
+	ID      int         `json:"id"`
+	Title   string      `json:"title"`
+	State   string      `json:"state"`
+	Draft   bool        `json:"draft"`
+	FromRef serverPRRef `json:"fromRef"`
+	ToRef   serverPRRef `json:"toRef"`
+	Author  struct {
 		User serverUser `json:"user"`
 	} `json:"author"`
 	Links struct {
