@@ -1,21 +1,21 @@
-// Package httpx is the one HTTP stack of the module: transport and host policy, credentials,
-// retries and backoff, the redirect policy, error decoding into *bitbucket.APIError, capped
-// streaming JSON decoding, logging and redaction. Nothing else in the module talks HTTP.
 package httpx
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/clientopt"
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // Version is the library version reported in the default User-Agent.
@@ -24,51 +24,76 @@ const Version = "0.1.0"
 // DefaultMaxBodyBytes caps a JSON response body decoded by Do.
 const DefaultMaxBodyBytes = 32 << 20
 
-// Client sends requests to one API origin.
+// Client sends requests to one API origin. It is safe for concurrent use.
 type Client struct {
 	provider  bitbucket.Provider
 	base      *url.URL
-	hc        *http.Client
+	rc        *retryablehttp.Client
 	userAgent string
 	maxBody   int64
-	cfg       clientopt.Config
+	maxWait   time.Duration
+	logger    *slog.Logger
 }
 
 // Request is one API call.
 type Request struct {
-	Method string
+	Method string // "" means GET
 	// Path is appended to the base URL's path. Build it with Path so that each segment is escaped.
 	Path string
 	// URL, when set, replaces base+Path: an absolute URL such as a Cloud "next" link. It must be
-	// on the base URL's origin, or the call fails with ErrInvalidInput before any request.
+	// on the base URL's origin, or the call fails with ErrInvalidInput before any request. Query
+	// is not used with URL: the link carries its own.
 	URL   string
 	Query url.Values
-	// Body is encoded as JSON when not nil.
+	// Body is encoded as JSON when not nil. It is encoded once and sent again on every retry.
 	Body   any
 	Header http.Header
+	// MaxBodyBytes caps the JSON response body decoded into out; 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
 }
 
 // Response is what Do returns besides the decoded body.
 type Response struct {
 	StatusCode int
-	Header     http.Header
+	Header     http.Header // the raw response headers (X-OAuth-Scopes, rate-limit headers, ...)
+	Attempts   int         // requests made, retries included
 }
 
-// New builds a client for the API rooted at base.
+// New builds a client for the API rooted at base. It does no I/O.
+//
+// The transport under credentials and retries is cfg.Transport, else cfg.HTTPClient.Transport,
+// used as they are (never cloned, so clients built from one *http.Client share its connection
+// pool) behind a pre-send host check; else the built-in transport, shared by every client with
+// the same RootCAs and AllowedHosts, whose dialer enforces the host policy on the address
+// actually dialled. cfg.HTTPClient.Timeout bounds each attempt; its CheckRedirect and Jar are not
+// used (the same-origin redirect policy applies). cfg.RootCAs applies to the built-in transport.
 func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg clientopt.Config) (*Client, error) {
+	if len(cfg.Errs) > 0 {
+		return nil, errors.Join(cfg.Errs...)
+	}
+	if base == nil {
+		return nil, fmt.Errorf("%w: no base URL", bitbucket.ErrInvalidInput)
+	}
+	if _, err := schemeIsPlain(base.Scheme); err != nil {
+		return nil, err
+	}
+	if base.Host == "" {
+		return nil, fmt.Errorf("%w: base URL has no host", bitbucket.ErrInvalidInput)
+	}
+	if base.User != nil {
+		return nil, fmt.Errorf("%w: base URL must not carry credentials (userinfo)", bitbucket.ErrInvalidInput)
+	}
 	if creds == nil {
 		creds = auth.None()
 	}
-	var baseRT http.RoundTripper = http.DefaultTransport
-	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
-		baseRT = cfg.HTTPClient.Transport
+	var callerRT http.RoundTripper
+	var timeout time.Duration
+	if cfg.HTTPClient != nil {
+		callerRT = cfg.HTTPClient.Transport
+		timeout = cfg.HTTPClient.Timeout
 	}
 	if cfg.Transport != nil {
-		baseRT = cfg.Transport
-	}
-	hc := &http.Client{Transport: creds.RoundTripper(baseRT)}
-	if cfg.HTTPClient != nil {
-		hc.Timeout = cfg.HTTPClient.Timeout
+		callerRT = cfg.Transport
 	}
 	ua := cfg.UserAgent
 	if ua == "" {
@@ -77,11 +102,38 @@ func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg
 	b := *base
 	b.Path = strings.TrimSuffix(b.Path, "/")
 	b.RawPath = ""
-	return &Client{provider: provider, base: &b, hc: hc, userAgent: ua, maxBody: DefaultMaxBodyBytes, cfg: cfg}, nil
+	b.RawQuery, b.Fragment, b.RawFragment = "", "", ""
+	c := &Client{
+		provider:  provider,
+		base:      &b,
+		userAgent: ua,
+		maxBody:   DefaultMaxBodyBytes,
+		maxWait:   max(cfg.MaxWait, 0),
+		logger:    cfg.Logger,
+	}
+	hc := &http.Client{
+		// roundTripOnly hides any CloseIdleConnections of the shared transport from
+		// go-retryablehttp, which calls it after each failed call.
+		Transport:     roundTripOnly{creds.RoundTripper(baseRoundTripper(callerRT, cfg.RootCAs, cfg.AllowedHosts))},
+		CheckRedirect: checkRedirect,
+		Timeout:       timeout,
+	}
+	c.rc = c.newRetryClient(hc, max(cfg.MaxRetries, 0))
+	return c, nil
+}
+
+// roundTripOnly exposes RoundTrip and nothing else of the wrapped round tripper.
+type roundTripOnly struct{ rt http.RoundTripper }
+
+func (r roundTripOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	return r.rt.RoundTrip(req)
 }
 
 // BaseURL returns a copy of the API root.
 func (c *Client) BaseURL() *url.URL { u := *c.base; return &u }
+
+// Provider returns the provider the client was built for.
+func (c *Client) Provider() bitbucket.Provider { return c.provider }
 
 // Path joins segments into an escaped path that starts with a slash. Each segment is escaped on
 // its own, so a slash or brace inside one cannot change the route.
@@ -94,134 +146,99 @@ func Path(segments ...string) string {
 	return b.String()
 }
 
-// Do sends req and, on a 2xx answer, decodes its JSON body into out (nil discards it; a *[]byte
-// receives the raw body, for plain-text endpoints). Any other answer is an *bitbucket.APIError.
+// Do sends req and, on a 2xx answer, decodes its JSON body into out (nil discards it). Any other
+// answer, and any failure to get or decode one, is an *bitbucket.APIError; an invalid req is an
+// error wrapping bitbucket.ErrInvalidInput, returned before any request.
 func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
 	target, err := c.target(req)
 	if err != nil {
 		return nil, err
 	}
-	var body []byte
-	if req.Body != nil {
-		if body, err = json.Marshal(req.Body); err != nil {
-			return nil, fmt.Errorf("%w: encode request: %v", bitbucket.ErrInvalidInput, err)
-		}
+	method := strings.ToUpper(req.Method)
+	if method == "" {
+		method = http.MethodGet
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.Method, target.String(), bytes.NewReader(body))
+	var body any // untyped nil: no body at all
+	if req.Body != nil {
+		b, err := json.Marshal(req.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%w: encode request body: %v", bitbucket.ErrInvalidInput, err)
+		}
+		body = b
+	}
+	st := &callState{method: method, host: target.Host, path: target.EscapedPath()}
+	ctx = context.WithValue(ctx, stateKey{}, st)
+	redactedURL := RedactURL(target)
+	rr, err := retryablehttp.NewRequestWithContext(ctx, method, target.String(), body)
 	if err != nil {
-		return nil, fmt.Errorf("%w: build request: %v", bitbucket.ErrInvalidInput, err)
+		return nil, fmt.Errorf("%w: build request %s %s: %s", bitbucket.ErrInvalidInput, method, redactedURL, safeErrorText(err))
 	}
 	for k, v := range req.Header {
-		hr.Header[k] = v
+		rr.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), v...)
 	}
-	hr.Header.Set("User-Agent", c.userAgent)
-	hr.Header.Set("Accept", "application/json")
-	if body != nil {
-		hr.Header.Set("Content-Type", "application/json")
+	rr.Header.Set("User-Agent", c.userAgent)
+	if rr.Header.Get("Accept") == "" {
+		rr.Header.Set("Accept", "application/json")
 	}
-	resp, err := c.hc.Do(hr)
+	if body != nil && rr.Header.Get("Content-Type") == "" {
+		rr.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.rc.Do(rr)
 	if err != nil {
-		return nil, &bitbucket.APIError{Provider: c.provider, Method: req.Method, URL: RedactURL(target), Attempts: 1, Err: err}
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, decodeError(c.provider, hr, resp, 1)
-	}
-	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header}
-	if raw, ok := out.(*[]byte); ok {
-		// A *[]byte asks for the body as it is, for the few plain-text endpoints.
-		b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody))
-		if err != nil {
-			return r, &bitbucket.APIError{Provider: c.provider, StatusCode: resp.StatusCode, Method: req.Method, URL: RedactURL(target),
-				Message: "reading the response failed", Attempts: 1, Err: err}
+		if resp != nil {
+			_ = resp.Body.Close()
 		}
-		*raw = b
+		return nil, c.transportError(method, redactedURL, st, err)
+	}
+	defer func() {
+		// Drain a little so that the connection can be reused, then close.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		_ = resp.Body.Close()
+	}()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, c.decodeError(method, redactedURL, resp, st.attempts)
+	}
+	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}
+	if out == nil || resp.StatusCode == http.StatusNoContent || method == http.MethodHead {
 		return r, nil
 	}
-	if out == nil || resp.StatusCode == http.StatusNoContent {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-		return r, nil
+	limit := req.MaxBodyBytes
+	if limit <= 0 {
+		limit = c.maxBody
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, c.maxBody)).Decode(out); err != nil {
-		return r, &bitbucket.APIError{Provider: c.provider, StatusCode: resp.StatusCode, Method: req.Method, URL: RedactURL(target),
-			Message: "response is not the JSON expected", Attempts: 1, Err: err}
+	if err := c.decodeJSON(method, redactedURL, resp, st.attempts, out, limit); err != nil {
+		return r, err
 	}
 	return r, nil
 }
 
-// target resolves the URL of req, refusing an absolute URL on another origin.
+// target resolves the URL of req, refusing an absolute URL on another origin or carrying
+// userinfo.
 func (c *Client) target(req Request) (*url.URL, error) {
 	if req.URL != "" {
 		u, err := url.Parse(req.URL)
-		if err != nil || !strings.EqualFold(u.Scheme, c.base.Scheme) || !strings.EqualFold(u.Host, c.base.Host) {
+		if err != nil {
+			return nil, fmt.Errorf("%w: unparsable link", bitbucket.ErrInvalidInput)
+		}
+		if !u.IsAbs() || !sameOrigin(u, c.base) {
 			return nil, fmt.Errorf("%w: link to another origin refused", bitbucket.ErrInvalidInput)
 		}
+		if u.User != nil {
+			return nil, fmt.Errorf("%w: link carries userinfo", bitbucket.ErrInvalidInput)
+		}
+		u.Fragment, u.RawFragment = "", ""
 		return u, nil
 	}
+	if req.Path != "" && !strings.HasPrefix(req.Path, "/") {
+		return nil, fmt.Errorf("%w: path must start with a slash", bitbucket.ErrInvalidInput)
+	}
 	u := *c.base
-	u.RawPath = ""
 	escaped := c.base.EscapedPath() + req.Path
 	p, err := url.PathUnescape(escaped)
 	if err != nil {
-		return nil, fmt.Errorf("%w: path %q: %v", bitbucket.ErrInvalidInput, req.Path, err)
+		return nil, fmt.Errorf("%w: path is not validly escaped", bitbucket.ErrInvalidInput)
 	}
 	u.Path, u.RawPath = p, escaped
 	u.RawQuery = req.Query.Encode()
 	return &u, nil
-}
-
-// decodeError turns a non-2xx response into an APIError.
-func decodeError(p bitbucket.Provider, req *http.Request, resp *http.Response, attempts int) *bitbucket.APIError {
-	e := &bitbucket.APIError{Provider: p, StatusCode: resp.StatusCode, Method: req.Method, URL: RedactURL(req.URL), Attempts: attempts,
-		RequestID: resp.Header.Get("X-Request-Id")}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	var env struct {
-		Error *struct {
-			Message string          `json:"message"`
-			Detail  json.RawMessage `json:"detail"`
-			ID      string          `json:"id"`
-		} `json:"error"`
-		Errors []struct {
-			Message       string `json:"message"`
-			ExceptionName string `json:"exceptionName"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(raw, &env) == nil {
-		switch {
-		case env.Error != nil:
-			e.Message = env.Error.Message
-		case len(env.Errors) > 0:
-			e.Message, e.Code = env.Errors[0].Message, env.Errors[0].ExceptionName
-			for _, x := range env.Errors[1:] {
-				e.Details = append(e.Details, x.Message)
-			}
-		}
-		return e
-	}
-	e.Message = strings.TrimSpace(string(raw))
-	if len(e.Message) > 200 {
-		e.Message = e.Message[:200]
-	}
-	return e
-}
-
-// RedactURL returns u as a string with userinfo removed and the values of secret-bearing query
-// keys masked.
-func RedactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	r := *u
-	r.User = nil
-	if r.RawQuery != "" {
-		q := r.Query()
-		for k := range q {
-			switch strings.ToLower(k) {
-			case "access_token", "token", "client_secret", "code", "refresh_token", "state", "secret", "password":
-				q[k] = []string{"REDACTED"}
-			}
-		}
-		r.RawQuery = q.Encode()
-	}
-	return r.String()
 }
