@@ -16,7 +16,8 @@ import (
 // No form of a Credentials value shows its secret: String, GoString, fmt's verbs, slog and
 // json.Marshal all print only the scheme.
 type Credentials interface {
-	// RoundTripper returns base decorated so that each request carries the credentials.
+	// RoundTripper returns base decorated so that each request carries the credentials. A nil
+	// base means http.DefaultTransport.
 	RoundTripper(base http.RoundTripper) http.RoundTripper
 	// Scheme names the kind of credentials: "bearer", "basic", "oauth2" or "none".
 	Scheme() string
@@ -29,50 +30,63 @@ var ErrTokenSource = errors.New("auth: token source failed")
 
 // Bearer authenticates with "Authorization: Bearer <token>": Cloud repository, project and
 // workspace access tokens, OAuth access tokens, and Data Center HTTP access tokens.
-func Bearer(token string) Credentials { return bearer{secret: token} }
+func Bearer(token string) Credentials { return bearer{token: seal(token)} }
 
 // Basic authenticates with HTTP Basic: a Cloud API token with the Atlassian account email as the
 // username, or a Data Center username with a password or HTTP access token.
 func Basic(username, password string) Credentials {
-	return basic{username: username, secret: password}
+	return basic{username: username, password: seal(password)}
 }
 
 // OAuth2 authenticates with tokens from ts, asking it before every attempt. Wrap ts in
 // StoredTokenSource when refresh tokens rotate (Bitbucket Cloud).
-func OAuth2(ts oauth2.TokenSource) Credentials { return oauth2Creds{ts: ts} }
+func OAuth2(ts oauth2.TokenSource) Credentials { return oauth2Creds{ts: seal(ts)} }
 
 // None sends no credentials, for public data and version checks.
 func None() Credentials { return none{} }
 
-type bearer struct{ secret string }
+// sealed holds a secret out of reach of every reflective printer. A credential value inside a
+// caller's struct is printed by fmt field by field, without its Format method when the field is
+// unexported (and with %p, or any bad verb, even at the top level); fmt then shows a pointer as an
+// address, and dumpers that follow pointers find only a func.
+type sealed[T any] struct{ get func() T }
+
+func seal[T any](v T) *sealed[T] { return &sealed[T]{get: func() T { return v }} }
+
+func (s *sealed[T]) open() T { return s.get() }
+
+type bearer struct{ token *sealed[string] }
 
 func (b bearer) RoundTripper(base http.RoundTripper) http.RoundTripper {
-	return headerTransport{base: base, set: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+b.secret) }}
+	return headerTransport{base: orDefault(base), set: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+b.token.open()) }}
 }
 func (bearer) Scheme() string { return "bearer" }
 func (bearer) String() string { return "auth.Bearer(REDACTED)" }
 
-type basic struct{ username, secret string }
+type basic struct {
+	username string
+	password *sealed[string]
+}
 
 func (b basic) RoundTripper(base http.RoundTripper) http.RoundTripper {
-	return headerTransport{base: base, set: func(r *http.Request) { r.SetBasicAuth(b.username, b.secret) }}
+	return headerTransport{base: orDefault(base), set: func(r *http.Request) { r.SetBasicAuth(b.username, b.password.open()) }}
 }
 func (basic) Scheme() string { return "basic" }
 
 // String shows the username, which is not a secret, but never the password.
 func (b basic) String() string { return fmt.Sprintf("auth.Basic(%q, REDACTED)", b.username) }
 
-type oauth2Creds struct{ ts oauth2.TokenSource }
+type oauth2Creds struct{ ts *sealed[oauth2.TokenSource] }
 
 func (o oauth2Creds) RoundTripper(base http.RoundTripper) http.RoundTripper {
-	return tokenTransport{base: base, ts: o.ts}
+	return tokenTransport{base: orDefault(base), ts: o.ts.open()}
 }
 func (oauth2Creds) Scheme() string { return "oauth2" }
 func (oauth2Creds) String() string { return "auth.OAuth2(REDACTED)" }
 
 type none struct{}
 
-func (none) RoundTripper(base http.RoundTripper) http.RoundTripper { return base }
+func (none) RoundTripper(base http.RoundTripper) http.RoundTripper { return orDefault(base) }
 func (none) Scheme() string                                        { return "none" }
 func (none) String() string                                        { return "auth.None()" }
 
@@ -100,6 +114,14 @@ func (n none) MarshalJSON() ([]byte, error)        { return marshalScheme(n) }
 
 func marshalScheme(c Credentials) ([]byte, error) {
 	return fmt.Appendf(nil, `{"scheme":%q}`, c.Scheme()), nil
+}
+
+// orDefault returns base, or http.DefaultTransport when base is nil, as http.Client would use.
+func orDefault(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		return http.DefaultTransport
+	}
+	return base
 }
 
 // headerTransport sets a header on a clone of each request, leaving the caller's request as it was.
