@@ -38,6 +38,7 @@ type Server struct {
 	pageLimit  int            // the most items a page may hold; the provider's maximum by default
 
 	cloud *cloudState // Cloud-only state (access tokens, OAuth, workspace members); nil on Data Center
+	dc    *dcState    // Data Center-only state (version, paging quirk, webhook ids); nil on Cloud
 }
 
 // User is an account seeded on a fake.
