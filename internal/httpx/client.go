@@ -146,7 +146,8 @@ func Path(segments ...string) string {
 	return b.String()
 }
 
-// Do sends req and, on a 2xx answer, decodes its JSON body into out (nil discards it). Any other
+// Do sends req and, on a 2xx answer, decodes its JSON body into out (nil discards it; a *[]byte
+// receives the body as it is, for plain-text endpoints). Any other
 // answer, and any failure to get or decode one, is an *bitbucket.APIError; an invalid req is an
 // error wrapping bitbucket.ErrInvalidInput, returned before any request.
 func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
@@ -205,6 +206,9 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 	limit := req.MaxBodyBytes
 	if limit <= 0 {
 		limit = c.maxBody
+	}
+	if raw, ok := out.(*[]byte); ok {
+		return r, c.readRaw(method, redactedURL, resp, st.attempts, raw, limit)
 	}
 	if err := c.decodeJSON(method, redactedURL, resp, st.attempts, out, limit); err != nil {
 		return r, err
