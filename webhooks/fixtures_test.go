@@ -25,13 +25,13 @@ const (
 )
 
 var (
-	acmeWidgets  = bitbucket.RepoRef{Namespace: "acme", Slug: "widgets"}
-	widWidgets = bitbucket.RepoRef{Namespace: "WID", Slug: "widgets"}
-	jane       = bitbucket.User{ID: "{3f2a9c1e-5b7d-4e08-9a61-2c4d8e0f7b13}", Username: "jdoe", DisplayName: "Jane Doe"}
-	omar       = bitbucket.User{ID: "{9b8e7d6c-5a4f-4e3d-8c2b-1a0f9e8d7c6b}", Username: "omar", DisplayName: "Omar Reviewer"}
-	alice      = bitbucket.User{ID: "101", Username: "alice", DisplayName: "Alice Admin", Email: "alice@acme.example"}
-	bob        = bitbucket.User{ID: "102", Username: "bob", DisplayName: "Bob Builder", Email: "bob@acme.example"}
-	serverDate = time.Date(2026, 1, 2, 14, 4, 5, 0, time.UTC) // "2026-01-02T15:04:05+0100"
+	acmeWidgets = bitbucket.RepoRef{Namespace: "acme", Slug: "widgets"}
+	widWidgets  = bitbucket.RepoRef{Namespace: "WID", Slug: "widgets"}
+	jane        = bitbucket.User{ID: "{3f2a9c1e-5b7d-4e08-9a61-2c4d8e0f7b13}", Username: "jdoe", DisplayName: "Jane Doe"}
+	omar        = bitbucket.User{ID: "{9b8e7d6c-5a4f-4e3d-8c2b-1a0f9e8d7c6b}", Username: "omar", DisplayName: "Omar Reviewer"}
+	alice       = bitbucket.User{ID: "101", Username: "alice", DisplayName: "Alice Admin", Email: "alice@acme.example"}
+	bob         = bitbucket.User{ID: "102", Username: "bob", DisplayName: "Bob Builder", Email: "bob@acme.example"}
+	serverDate  = time.Date(2026, 1, 2, 14, 4, 5, 0, time.UTC) // "2026-01-02T15:04:05+0100"
 )
 
 // fixture is one file of testdata with the provider and X-Event-Key it is delivered with, and
