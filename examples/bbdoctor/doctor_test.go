@@ -207,7 +207,7 @@ func TestHostNameGoesThroughPolicyAfterDNS(t *testing.T) {
 	cfg.URL = "http://localhost:" + u.Port() + u.Path
 
 	rep, code, out := diagnose(t, cfg)
-	if code != 0 {
+	if code != 0 || !strings.Contains(stepNamed(rep, "DNS").Detail, "localhost → allowed") {
 		t.Fatalf("with -allow for loopback, localhost should pass every step; exit %d:\n%s", code, out)
 	}
 
