@@ -215,6 +215,9 @@ func (t *precheck) checkRequest(r *http.Request) error {
 	if isInvalidName(host) {
 		// RFC 6761: .invalid never resolves, so only a mock transport can answer it; asking DNS
 		// would only send a packet (tests use such names to stay off the network).
+		if plain {
+			return &HostError{Host: host, Reason: "not resolvable, and plain http requires an allowed address"}
+		}
 		return nil
 	}
 	ips, err := t.resolver.LookupNetIP(r.Context(), "ip", host)
