@@ -57,7 +57,10 @@ func dcPaginate[T any](s *Server, w http.ResponseWriter, r *http.Request, items 
 	}
 	limit = min(limit, maxLimit)
 
-	from := min(dcIndex(start), len(items))
+	from := len(items)
+	if start < dcPosition(len(items)) {
+		from = dcIndex(start)
+	}
 	to := min(from+limit, len(items))
 	p := dcPage[T]{Size: to - from, Limit: limit, Start: start, Values: items[from:to]}
 	if p.Values == nil {

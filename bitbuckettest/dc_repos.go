@@ -51,9 +51,14 @@ type dcLink struct {
 func (s *Server) dcProjectLocked(ns *namespace) dcProjectJSON {
 	p := dcProjectJSON{Key: ns.Key, ID: ns.id, Name: ns.Name, Public: ns.Public, Type: "NORMAL"}
 	if ns.Personal {
+		// A personal project is named after its owner; the spec forbids a name starting with "~".
 		p.Type = "PERSONAL"
-		if u := s.users[strings.TrimPrefix(ns.Key, "~")]; u != nil && u.DisplayName != "" && ns.Name == ns.Key {
-			p.Name = u.DisplayName
+		if p.Name == "" || strings.HasPrefix(p.Name, "~") {
+			owner := strings.TrimPrefix(ns.Key, "~")
+			p.Name = owner
+			if u := s.users[owner]; u != nil && u.DisplayName != "" {
+				p.Name = u.DisplayName
+			}
 		}
 	}
 	if p.Name == "" {

@@ -222,6 +222,10 @@ func TestDCDefaultAndCappedLimit(t *testing.T) {
 	if p.Limit != 1000 || len(p.Values) != 30 || !p.IsLastPage {
 		t.Fatalf("capped page: limit %d, %d values, last %v", p.Limit, len(p.Values), p.IsLastPage)
 	}
+	p = decodeInto[testPage](t, dcDo(t, s, "GET", "tok", "/rest/api/1.0/repos?start=9223372036854775807", nil))
+	if len(p.Values) != 0 || !p.IsLastPage {
+		t.Fatalf("start past the end: %d values, last %v", len(p.Values), p.IsLastPage)
+	}
 	r := dcDo(t, s, "GET", "tok", "/rest/api/1.0/repos?limit=abc", nil)
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("limit=abc: status %d", r.status)
