@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,3 +91,6 @@ func asAPIError(t testing.TB, err error) *bitbucket.APIError {
 	}
 	return ae
 }
+
+// containsSecret reports whether s shows the test credential.
+func containsSecret(s string) bool { return strings.Contains(s, secret) }
