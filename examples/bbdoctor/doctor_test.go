@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -282,6 +283,23 @@ func TestTLSWithCACertPasses(t *testing.T) {
 	}
 }
 
+func TestTLSNameMismatch(t *testing.T) {
+	if addrs, err := net.DefaultResolver.LookupNetIP(t.Context(), "ip", "localhost"); err != nil || len(addrs) == 0 {
+		t.Skip("localhost does not resolve here")
+	}
+	ts := newTLSServer(t, http.NotFoundHandler()) // its certificate names example.com, 127.0.0.1 and ::1
+	u, err := url.Parse(ts.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ts.Certificate())
+	cfg := config{URL: "https://localhost:" + u.Port() + "/bitbucket", Repo: testRepo, Token: adminToken,
+		Allow: allowLoopback, RootCAs: pool, Timeout: 5 * time.Second}
+	rep, code, _ := diagnose(t, cfg)
+	assertFailsAt(t, rep, code, "TLS", "not valid for localhost")
+}
+
 func TestNotABitbucketServer(t *testing.T) {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
@@ -356,6 +374,8 @@ func TestJudge(t *testing.T) {
 		{"0.0.0.0", false, "unspecified"},
 		{"169.254.10.1", false, "link-local"},
 		{"169.254.169.254", false, "cloud metadata"},
+		{"100.100.100.200", false, "cloud metadata"},
+		{"2001:db8::1", false, "reserved (documentation)"},
 		{"fe80::1", false, "link-local"},
 		{"fc00::1", false, "private"},
 		{"100.64.1.1", false, "shared (carrier-grade NAT)"},
@@ -365,6 +385,23 @@ func TestJudge(t *testing.T) {
 		v := judge(netip.MustParseAddr(tc.addr), allow)
 		if v.Allowed != tc.allowed || v.Kind != tc.kind {
 			t.Errorf("judge(%s) = allowed %v kind %q; want %v %q", tc.addr, v.Allowed, v.Kind, tc.allowed, tc.kind)
+		}
+	}
+}
+
+func TestAllowFlag(t *testing.T) {
+	var p prefixList
+	for _, v := range []string{"10.0.0.0/8", "192.168.1.7", "::ffff:172.16.0.0/108", "fd00::/8", "10.1.2.3/8"} {
+		if err := p.Set(v); err != nil {
+			t.Fatalf("Set(%q): %v", v, err)
+		}
+	}
+	if got, want := p.String(), "10.0.0.0/8,192.168.1.7/32,172.16.0.0/12,fd00::/8,10.0.0.0/8"; got != want {
+		t.Errorf("prefixes %s, want %s", got, want)
+	}
+	for _, v := range []string{"", "10.0.0.0/33", "git.example.com"} {
+		if err := p.Set(v); err == nil {
+			t.Errorf("Set(%q) accepted", v)
 		}
 	}
 }

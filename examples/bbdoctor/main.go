@@ -67,6 +67,9 @@ func (p *prefixList) Set(v string) error {
 	if err != nil {
 		return fmt.Errorf("want a CIDR prefix such as 10.0.0.0/8, or an address")
 	}
+	if a := pre.Addr(); a.Is4In6() && pre.Bits() >= 96 {
+		pre = netip.PrefixFrom(a.Unmap(), pre.Bits()-96) // ::ffff:10.0.0.0/104 is 10.0.0.0/8
+	}
 	*p = append(*p, pre.Masked())
 	return nil
 }

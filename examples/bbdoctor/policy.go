@@ -11,8 +11,10 @@ import (
 
 // metadataAddrs are cloud instance-metadata endpoints, refused whatever the allow-list says.
 var metadataAddrs = []netip.Addr{
-	netip.MustParseAddr("169.254.169.254"),
-	netip.MustParseAddr("fd00:ec2::254"),
+	netip.MustParseAddr("169.254.169.254"), // AWS, GCP, Azure
+	netip.MustParseAddr("fd00:ec2::254"),   // AWS over IPv6
+	netip.MustParseAddr("169.254.170.2"),   // AWS ECS task credentials
+	netip.MustParseAddr("100.100.100.200"), // Alibaba Cloud
 }
 
 // reservedRanges are special-purpose ranges that are not public unicast, besides the ones netip
@@ -29,7 +31,12 @@ var reservedRanges = []struct {
 	{netip.MustParsePrefix("198.51.100.0/24"), "reserved (documentation)"},
 	{netip.MustParsePrefix("203.0.113.0/24"), "reserved (documentation)"},
 	{netip.MustParsePrefix("240.0.0.0/4"), "reserved"},
+	{netip.MustParsePrefix("64:ff9b::/96"), "NAT64"},
+	{netip.MustParsePrefix("64:ff9b:1::/48"), "NAT64"},
+	{netip.MustParsePrefix("100::/64"), "reserved (discard)"},
 	{netip.MustParsePrefix("2001:db8::/32"), "reserved (documentation)"},
+	{netip.MustParsePrefix("2001::/23"), "reserved (IETF protocol assignments)"},
+	{netip.MustParsePrefix("2002::/16"), "6to4"},
 }
 
 // policyVerdict says what the default host policy does with one address.
