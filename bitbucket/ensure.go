@@ -55,6 +55,12 @@ func EnsureWebhookReport(ctx context.Context, c Connector, repo RepoRef, spec We
 	if err := spec.Validate(); err != nil {
 		return EnsureReport{}, err
 	}
+	// An event the provider does not have (ping on Cloud) fails before any request.
+	if _, known := nativeEvents[c.Provider()]; known {
+		if _, err := EncodeEvents(c.Provider(), spec.Events, nil); err != nil {
+			return EnsureReport{}, err
+		}
+	}
 	hooks, err := c.ListWebhooks(ctx, repo)
 	if err != nil {
 		return EnsureReport{}, err

@@ -402,3 +402,18 @@ func TestEnsureWebhookErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestEnsureWebhookUnsupportedEvent(t *testing.T) {
+	t.Parallel()
+	c := newMemConnector(bitbucket.Cloud)
+	c.addHook(ensureRepo, hookFor(t, bitbucket.Cloud, baseSpec()))
+	spec := baseSpec()
+	spec.Events = append(spec.Events, bitbucket.EventPing) // Data Center only
+	_, res, err := bitbucket.EnsureWebhook(context.Background(), c, ensureRepo, spec)
+	if !errors.Is(err, bitbucket.ErrNotSupported) || res != 0 {
+		t.Errorf("EnsureWebhook = %s, %v; want ErrNotSupported", res, err)
+	}
+	if calls := c.Calls(); len(calls) != 0 {
+		t.Errorf("calls = %q, want no request at all", calls)
+	}
+}

@@ -89,13 +89,21 @@ func (e *APIError) Error() string {
 }
 
 // Unwrap returns the underlying cause, if any.
-func (e *APIError) Unwrap() error { return e.Err }
+func (e *APIError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Is maps the status code onto the sentinels: 404 ErrNotFound, 401 ErrUnauthorized, 403
 // ErrForbidden, 409 ErrConflict, 429 ErrRateLimited, 400 and 422 ErrInvalidInput. A Data Center 401
 // whose Code names an AuthorisationException (a valid credential that lacks a permission) is
 // ErrForbidden, not ErrUnauthorized, so that missing rights read the same on both providers.
 func (e *APIError) Is(target error) bool {
+	if e == nil {
+		return false
+	}
 	switch target {
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound

@@ -169,3 +169,16 @@ func TestAPIErrorError(t *testing.T) {
 		})
 	}
 }
+
+func TestAPIErrorNilReceiver(t *testing.T) {
+	t.Parallel()
+	// A provider bug that returns a typed nil *APIError as an error must not panic a caller's
+	// errors.Is.
+	var e *bitbucket.APIError
+	var err error = e
+	for name, sentinel := range sentinels {
+		if errors.Is(err, sentinel) {
+			t.Errorf("nil *APIError matches %s", name)
+		}
+	}
+}
