@@ -225,7 +225,7 @@ func (p *bbqlParser) lex(q string) error {
 				op += string(rs[i+1])
 			}
 			if op == "!" {
-				return errors.New("unexpected !")
+				return errors.New("unexpected character '!'")
 			}
 			p.toks = append(p.toks, bbqlTok{'o', op})
 			i += len(op)
@@ -380,10 +380,16 @@ func (p *bbqlParser) literal() (any, error) {
 	return nil, fmt.Errorf("expected a value, got %q", t.text)
 }
 
+// maxQueryLen bounds q, which also bounds the parser's recursion.
+const maxQueryLen = 4096
+
 // filterItems keeps the items q selects; an error is the 400 the caller should send.
 func filterItems(items []map[string]any, q string, fields []string) ([]map[string]any, error) {
 	if q == "" {
 		return items, nil
+	}
+	if len(q) > maxQueryLen {
+		return nil, fmt.Errorf("the query is longer than %d bytes", maxQueryLen)
 	}
 	e, err := parseBBQL(q, fields)
 	if err != nil {
