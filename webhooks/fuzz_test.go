@@ -1,0 +1,184 @@
+package webhooks
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bbconnect/bbconnect/bitbucket"
+)
+
+// seedFixtures calls add with every testdata file and the key it is delivered with.
+func seedFixtures(f *testing.F, add func(provider bitbucket.Provider, key string, body []byte)) {
+	f.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no fixtures: %v", err)
+	}
+	byFile := map[string]fixture{}
+	for _, fx := range fixtures {
+		byFile[fx.file] = fx
+	}
+	for _, file := range files {
+		fx, ok := byFile[filepath.Base(file)]
+		if !ok {
+			fx = fixture{provider: bitbucket.Cloud, key: "repo:push"}
+		}
+		add(fx.provider, fx.key, readFixture(f, filepath.Base(file)))
+	}
+}
+
+func FuzzVerify(f *testing.F) {
+	seedFixtures(f, func(_ bitbucket.Provider, _ string, body []byte) {
+		sig := Sign(testSecret, body)
+		f.Add(body, sig, testSecret)
+		f.Add(body, strings.ToUpper(sig), testSecret)
+		f.Add(body, sig[:20], testSecret)
+		f.Add(body, "sha1="+sig[7:47], testSecret)
+	})
+	f.Add([]byte{}, "", []byte{})
+	f.Add([]byte("x"), "sha256=", []byte("k"))
+	f.Add([]byte("x"), "=", []byte("k"))
+	f.Fuzz(func(t *testing.T, body []byte, header string, secret []byte) {
+		err := Verify(body, header, secret)
+		if len(secret) == 0 {
+			if !errors.Is(err, bitbucket.ErrInvalidInput) {
+				t.Fatalf("empty secret: %v", err)
+			}
+			return
+		}
+		good := Sign(secret, body)
+		if err == nil && !strings.EqualFold(strings.TrimSpace(header), good) {
+			t.Fatalf("Verify accepted %q, the signature is %q", header, good)
+		}
+		if err != nil && !errors.Is(err, ErrMissingSignature) && !errors.Is(err, ErrInvalidSignature) {
+			t.Fatalf("unexpected error kind: %v", err)
+		}
+		if e := Verify(body, good, secret); e != nil {
+			t.Fatalf("Verify(Sign) = %v", e)
+		}
+	})
+}
+
+func FuzzParse(f *testing.F) {
+	seedFixtures(f, func(provider bitbucket.Provider, key string, body []byte) {
+		f.Add(key, uint8(0), uint8(0), body) // signed, provider headers
+		f.Add(key, uint8(1), uint8(1), body) // unsigned, no provider headers
+		f.Add(key, uint8(2), uint8(2), body) // garbage signature, the other provider
+	})
+	f.Add("", uint8(0), uint8(0), []byte("{}"))
+	f.Add("diagnostics:ping", uint8(1), uint8(3), []byte{})
+	f.Fuzz(func(t *testing.T, key string, sigMode, headerMode uint8, body []byte) {
+		r := newFuzzRequest(body, http.Header{})
+		if key != "" {
+			r.Header["X-Event-Key"] = []string{key}
+		}
+		switch headerMode % 4 {
+		case 0:
+			r.Header.Set("X-Hook-UUID", "{h}")
+			r.Header.Set("X-Request-UUID", "{r}")
+			r.Header.Set("X-Attempt-Number", key)
+		case 2:
+			r.Header.Set("X-Request-Id", key)
+		}
+		switch sigMode % 3 {
+		case 0:
+			r.Header.Set("X-Hub-Signature", Sign(testSecret, body))
+		case 2:
+			r.Header["X-Hub-Signature"] = []string{key}
+		}
+		d := NewDeduper(4, 0)
+		ev, err := Parse(r, Options{Secret: testSecret, MaxBodyBytes: 1 << 16, Dedupe: d})
+		if sigMode%3 == 1 && strings.TrimSpace(key) != pingKey && err == nil {
+			t.Fatal("an unsigned delivery was accepted")
+		}
+		checkParsed(t, ev, err, body)
+		if err == nil {
+			d.Mark(ev.DedupeKey())
+			r2 := newFuzzRequest(body, r.Header)
+			ev2, err2 := Parse(r2, Options{Secret: testSecret, MaxBodyBytes: 1 << 16, Dedupe: d})
+			if ev.DedupeKey() != "" && ev.Type != bitbucket.EventPing && !errors.Is(err2, ErrDuplicateDelivery) {
+				t.Fatalf("second delivery of %q: %v", ev.DedupeKey(), err2)
+			}
+			if err2 != nil && ev2 == nil {
+				t.Fatal("duplicate reported without its event")
+			}
+		}
+	})
+}
+
+func FuzzParsePayload(f *testing.F) {
+	seedFixtures(f, func(provider bitbucket.Provider, key string, body []byte) {
+		f.Add(provider == bitbucket.Server, key, body)
+		f.Add(provider != bitbucket.Server, key, body)
+	})
+	f.Add(true, "pr:opened", []byte(`{"pullRequest":null}`))
+	f.Add(false, "repo:push", []byte(`{"push":{"changes":[{"old":null,"new":null}]}}`))
+	f.Fuzz(func(t *testing.T, server bool, key string, body []byte) {
+		p := bitbucket.Cloud
+		if server {
+			p = bitbucket.Server
+		}
+		ev, err := ParsePayload(p, key, body)
+		checkParsed(t, ev, err, body)
+	})
+}
+
+// newFuzzRequest is a cheap POST carrying body (httptest.NewRequest parses a URL each time, which
+// slows the fuzzer down when it minimises large inputs).
+func newFuzzRequest(body []byte, h http.Header) *http.Request {
+	return &http.Request{Method: http.MethodPost, Header: h, Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body))}
+}
+
+// checkParsed asserts what every result of Parse and ParsePayload must satisfy.
+func checkParsed(t *testing.T, ev *Event, err error, body []byte) {
+	t.Helper()
+	if err != nil {
+		known := []error{ErrMissingSignature, ErrInvalidSignature, ErrUnknownEvent, ErrPayloadTooLarge,
+			ErrMalformedPayload, ErrDuplicateDelivery, bitbucket.ErrInvalidInput}
+		for _, k := range known {
+			if errors.Is(err, k) {
+				if ev != nil && !errors.Is(err, ErrDuplicateDelivery) {
+					t.Fatalf("event returned with %v", err)
+				}
+				return
+			}
+		}
+		t.Fatalf("untyped error: %v", err)
+	}
+	if ev == nil {
+		t.Fatal("nil event without an error")
+	}
+	if ev.Key == "" || (ev.Provider != bitbucket.Cloud && ev.Provider != bitbucket.Server) {
+		t.Fatalf("event = %+v", ev)
+	}
+	if !bytes.Equal(ev.Raw, body) {
+		t.Fatal("Raw differs from the body")
+	}
+	switch ev.Type {
+	case bitbucket.EventPush:
+		if ev.Push == nil {
+			t.Fatal("push without Push")
+		}
+	case bitbucket.EventPullRequestComment:
+		if ev.PullRequest == nil || ev.Comment == nil {
+			t.Fatal("comment without PullRequest and Comment")
+		}
+	case bitbucket.EventPullRequestOpened, bitbucket.EventPullRequestUpdated,
+		bitbucket.EventPullRequestMerged, bitbucket.EventPullRequestDeclined:
+		if ev.PullRequest == nil {
+			t.Fatal("pull-request event without PullRequest")
+		}
+	}
+	if ev.Push != nil {
+		for _, c := range ev.Push.Changes {
+			if (c.Created && c.Old != "") || (c.Deleted && c.New != "") {
+				t.Fatalf("inconsistent change %+v", c)
+			}
+		}
+	}
+}
