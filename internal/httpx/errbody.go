@@ -246,6 +246,9 @@ func addText(e *bitbucket.APIError, s string) {
 // runs of space collapse, invalid UTF-8 is replaced, credentials are scrubbed, and the result is
 // cut at max runes.
 func clean(s string, max int) string {
+	if limit := 8 * max; len(s) > limit {
+		s = s[:limit] // work on a bounded prefix; a cut rune becomes U+FFFD below
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {

@@ -46,20 +46,10 @@ func (c *Client) transportError(method, redactedURL string, st *callState, err e
 		Attempts: st.attempts,
 		Err:      sanitize(err),
 	}
+	// A refused redirect did get an answer, the redirect itself: keep its status.
 	var re *RedirectError
-	var he *HostError
-	switch {
-	case errors.As(err, &re):
+	if errors.As(err, &re) {
 		e.StatusCode = st.lastStatus
-		if re.TooMany {
-			e.Message = "too many redirects"
-		} else {
-			e.Message = "redirect to another origin refused"
-		}
-	case errors.As(err, &he):
-		e.Message = "refused by the host policy"
-	case errors.Is(err, context.Canceled):
-		e.Message = "request canceled"
 	}
 	return e
 }

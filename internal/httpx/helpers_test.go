@@ -2,6 +2,8 @@ package httpx
 
 import (
 	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -94,3 +96,6 @@ func asAPIError(t testing.TB, err error) *bitbucket.APIError {
 
 // containsSecret reports whether s shows the test credential.
 func containsSecret(s string) bool { return strings.Contains(s, secret) }
+
+// discardLogger silences an httptest server's error log (expected TLS handshake failures).
+func discardLogger() *log.Logger { return log.New(io.Discard, "", 0) }

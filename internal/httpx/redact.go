@@ -61,16 +61,6 @@ func redactQuery(raw string) string {
 	return strings.Join(parts, "&")
 }
 
-// redactRawURL redacts a URL given as a string; one that does not parse is reduced to nothing
-// that could carry a secret.
-func redactRawURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return RedactURL(u)
-}
-
 var (
 	// userinfoPattern matches the userinfo of a URL inside free text: scheme://user:pass@
 	userinfoPattern = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)[^/?#\s@"']*@`)

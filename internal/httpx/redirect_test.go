@@ -44,7 +44,7 @@ func TestCrossOriginRedirectRefused(t *testing.T) {
 	targets := map[string]func(r *http.Request) string{
 		"other port": func(*http.Request) string { return other.URL + "/steal?access_token=" + secret },
 		// Same port, another host name for the same server: a different origin all the same.
-		"other host": func(*http.Request) string { return "https://localhost:" + self.URL[len("https://127.0.0.1:"):] + "/x" },
+		"other host":                     func(*http.Request) string { return "https://localhost:" + self.URL[len("https://127.0.0.1:"):] + "/x" },
 		"https to http on the same host": func(*http.Request) string { return "http://127.0.0.1:" + plainURL.Port() + "/x" },
 	}
 	for cname, mk := range creds {

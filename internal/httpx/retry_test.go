@@ -264,7 +264,9 @@ type countingSource struct {
 func (s *countingSource) Token() (*oauth2.Token, error) {
 	n := s.n.Add(1)
 	if s.fail {
-		return nil, errors.New("refresh failed for " + secret)
+		// A token endpoint that echoes the refresh token in its error body.
+		return nil, &oauth2.RetrieveError{Response: &http.Response{StatusCode: 400}, ErrorCode: "invalid_grant",
+			Body: []byte(`{"error":"invalid_grant","refresh_token":"` + secret + `"}`)}
 	}
 	return &oauth2.Token{AccessToken: "tok-" + string(rune('0'+n)), Expiry: time.Now().Add(time.Hour)}, nil
 }

@@ -95,8 +95,11 @@ func baseTransport(rootCAs *x509.CertPool) *http.Transport {
 	t.Proxy = nil
 	t.OnProxyConnectResponse = nil
 	t.DialTLSContext = nil
-	t.DialTLS = nil //nolint:staticcheck // cleared so that no inherited dialer skips the guard
-	t.Dial = nil    //nolint:staticcheck // cleared so that no inherited dialer skips the guard
+	// Inherited dialers are cleared so that none can skip the guard.
+	//lint:ignore SA1019 the deprecated field is cleared, not used
+	t.DialTLS = nil
+	//lint:ignore SA1019 the deprecated field is cleared, not used
+	t.Dial = nil
 	t.MaxIdleConnsPerHost = 16
 	t.ResponseHeaderTimeout = ResponseHeaderTimeout
 	if t.TLSHandshakeTimeout == 0 {

@@ -1,0 +1,62 @@
+package httpx
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/bbconnect/bbconnect/bitbucket"
+)
+
+// FuzzDecodeError feeds arbitrary bodies, statuses and headers to the error decoder: it must never
+// panic, and what it makes must be bounded, printable, single-line text.
+func FuzzDecodeError(f *testing.F) {
+	seeds := []struct {
+		status      int
+		ctype, body string
+	}{
+		{404, "application/json", `{"type":"error","error":{"message":"Not found","detail":"x","data":{"key":"k"}}}`},
+		{403, "application/json", `{"type":"error","error":{"message":"m","detail":{"required":["a"],"granted":[]},"data":{"announcement_url":"u"}}}`},
+		{401, "application/json", `{"errors":[{"context":null,"message":"m","exceptionName":"x.AuthorisationException"},{"message":"n"}]}`},
+		{429, "text/plain", "Rate limit for this resource has been exceeded"},
+		{502, "text/html", "<html><head><title>502 Bad Gateway</title></head></html>"},
+		{400, "", `{"error":"invalid_grant","error_description":"d"}`},
+		{500, "", `{"error":{"message":7,"detail":[1,{"a":null}],"data":"s"}}`},
+		{500, "", `{"errors":{"message":"not an array"}}`},
+		{500, "", "<title>" + strings.Repeat("t", 300) + "</title>"},
+		{503, "", "\x00\xff\xfe line\nbreak\u2028"},
+	}
+	for _, s := range seeds {
+		f.Add(s.status, s.ctype, "120", []byte(s.body))
+	}
+	c := &Client{provider: bitbucket.Cloud}
+	f.Fuzz(func(t *testing.T, status int, ctype, retryAfter string, body []byte) {
+		resp := &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
+		resp.Header.Set("Content-Type", ctype)
+		resp.Header.Set("Retry-After", retryAfter)
+		e := c.decodeError("GET", "https://api.bitbucket.org/2.0/x", resp, 1)
+		if e.StatusCode != status {
+			t.Fatalf("status %d, want %d", e.StatusCode, status)
+		}
+		if e.RetryAfter < 0 || e.RetryAfter > maxRetryAfter {
+			t.Fatalf("RetryAfter %v", e.RetryAfter)
+		}
+		if len(e.Details) > maxDetails {
+			t.Fatalf("%d details", len(e.Details))
+		}
+		for _, s := range append([]string{e.Message, e.Code}, e.Details...) {
+			if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxMessageLen+1 {
+				t.Fatalf("unbounded or invalid text %q", s)
+			}
+			if strings.IndexFunc(s, unicode.IsControl) >= 0 {
+				t.Fatalf("control character in %q", s)
+			}
+		}
+		_ = e.Error()
+		_, _ = e.Is(bitbucket.ErrForbidden), e.Is(bitbucket.ErrUnauthorized)
+	})
+}
