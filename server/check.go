@@ -76,11 +76,11 @@ func (c *Client) CheckConnection(ctx context.Context) (*bitbucket.ConnectionInfo
 		return nil, classify(StepVersion, err)
 	}
 	info := &bitbucket.ConnectionInfo{Provider: bitbucket.Server, BaseURL: c.base, Version: props.Version}
+	if c.creds.Scheme() == "none" {
+		return info, nil // no credentials, no user: the server is reachable, which is all asked
+	}
 	u, err := c.resolveUser(ctx, resp.Header)
 	if err != nil {
-		if errors.Is(err, errAnonymous) && c.creds.Scheme() == "none" {
-			return info, nil // no credentials, no user: the server is reachable, which is all asked
-		}
 		return nil, classify(StepUser, err)
 	}
 	info.User = *u

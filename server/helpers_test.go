@@ -149,3 +149,7 @@ func registerVersion(t *testing.T, mt *httpmock.MockTransport, version string) {
 }
 
 func calls(mt *httpmock.MockTransport, key string) int { return mt.GetCallCountInfo()[key] }
+
+func jsonResponse(status int, v any) (*http.Response, error) {
+	return httpmock.NewJsonResponse(status, v)
+}

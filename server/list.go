@@ -181,21 +181,36 @@ func (c *Client) ListRepositoriesPage(ctx context.Context, opts bitbucket.ListRe
 	if err != nil {
 		return out, err
 	}
-	page, err := getPage[wireRepository](ctx, c, rt.path, rt.query, cur.Start, limit)
-	if err != nil {
-		return out, err
-	}
-	for _, w := range page.values {
-		if rt.project != "" && !strings.EqualFold(w.Project.Key, rt.project) {
-			continue
+	// Matching the project here can leave a page empty; read on (a bounded number of pages) so
+	// that a project far down the list does not look like a stalled listing.
+	for fetched := 1; ; fetched++ {
+		page, err := getPage[wireRepository](ctx, c, rt.path, rt.query, cur.Start, limit)
+		if err != nil {
+			return out, err
 		}
-		out.Items = append(out.Items, convertRepository(w))
+		for _, w := range page.values {
+			if rt.project != "" && !strings.EqualFold(w.Project.Key, rt.project) {
+				continue
+			}
+			out.Items = append(out.Items, convertRepository(w))
+		}
+		if !page.more {
+			return out, nil
+		}
+		if rt.project == "" || len(out.Items) > 0 || fetched >= maxFilteredPages {
+			out.Next = nextCursor(cur, page, opts.PageSize)
+			return out, nil
+		}
+		cur.Start = page.next
+		if opts.PageSize == 0 && page.limit > 0 {
+			limit = page.limit
+		}
 	}
-	if page.more {
-		out.Next = nextCursor(cur, page, opts.PageSize)
-	}
-	return out, nil
 }
+
+// maxFilteredPages bounds the pages one ListRepositoriesPage call reads while matching the
+// project on this side (servers before 8.0).
+const maxFilteredPages = 20
 
 // repoListing returns the identity and start of the listing opts ask for, from the cursor when
 // there is one.

@@ -240,3 +240,20 @@ func TestListBadToken(t *testing.T) {
 		t.Errorf("err = %v, want an *APIError matching ErrUnauthorized", err)
 	}
 }
+
+func TestListRepositoriesBefore80ReadsPastEmptyPages(t *testing.T) {
+	c, mt := newTestClient(t)
+	registerVersion(t, mt, "7.6.0")
+	mt.RegisterResponderWithQuery("GET", testAPI+"/repos", "name=api&start=0&limit=2",
+		jsonResponder(t, 200, page(0, 2, 2, repository(1, "OTHER", "api", "api"), repository(2, "OTHER", "api-2", "api 2"))))
+	mt.RegisterResponderWithQuery("GET", testAPI+"/repos", "name=api&start=2&limit=2",
+		jsonResponder(t, 200, page(2, 2, 4, repository(3, "PRJ", "api", "api"))))
+	p, err := c.ListRepositoriesPage(t.Context(), bitbucket.ListRepositoriesOptions{Namespace: "PRJ", Query: "api", PageSize: 2})
+	if err != nil || len(p.Items) != 1 || p.Items[0].Ref != (bitbucket.RepoRef{Namespace: "PRJ", Slug: "api"}) || p.Next == "" {
+		t.Fatalf("page = %+v, %v; want PRJ/api and a cursor", p, err)
+	}
+	mt.RegisterResponderWithQuery("GET", testAPI+"/repos", "name=api&start=4&limit=2", jsonResponder(t, 200, page(4, 2, -1)))
+	if p, err := c.ListRepositoriesPage(t.Context(), bitbucket.ListRepositoriesOptions{Cursor: p.Next, PageSize: 2}); err != nil || len(p.Items) != 0 || p.Next != "" {
+		t.Errorf("last page = %+v, %v", p, err)
+	}
+}

@@ -117,6 +117,25 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	return props.Version, nil
 }
 
+// ApplicationProperties is what a Data Center server says about itself.
+type ApplicationProperties struct {
+	Version     string // such as "9.4.2"
+	BuildNumber string
+	BuildDate   string // epoch milliseconds, as the server writes it
+	DisplayName string // the instance's display name
+}
+
+// ApplicationProperties fetches the server's properties (GET application-properties, which needs
+// no authentication; the credentials are sent all the same). It also refreshes the version that
+// Version remembers.
+func (c *Client) ApplicationProperties(ctx context.Context) (*ApplicationProperties, error) {
+	p, _, err := c.applicationProperties(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &ApplicationProperties{Version: p.Version, BuildNumber: p.BuildNumber, BuildDate: p.BuildDate, DisplayName: p.DisplayName}, nil
+}
+
 // parsedVersion is Version, parsed.
 func (c *Client) parsedVersion(ctx context.Context) (serverVersion, error) {
 	s, err := c.Version(ctx)
