@@ -118,7 +118,6 @@ type fault struct {
 	remaining  int
 	status     int
 	retryAfter string // header value, "" for none
-	body       string
 	reset      bool
 	match      string // path substring the fault applies to; "" for any
 }
