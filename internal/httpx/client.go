@@ -151,6 +151,9 @@ func Path(segments ...string) string {
 // answer, and any failure to get or decode one, is an *bitbucket.APIError; an invalid req is an
 // error wrapping bitbucket.ErrInvalidInput, returned before any request.
 func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
+	if ctx == nil {
+		return nil, fmt.Errorf("%w: nil context", bitbucket.ErrInvalidInput)
+	}
 	target, err := c.target(req)
 	if err != nil {
 		return nil, err

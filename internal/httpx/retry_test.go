@@ -382,3 +382,34 @@ func TestDialRefusedPOSTIsRetried(t *testing.T) {
 		t.Errorf("error shows the token: %v", err)
 	}
 }
+
+func TestConcurrentCallsOnOneClient(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t)
+		var calls atomic.Int32
+		m.RegisterResponder("GET", `=~^`+mockBase+`/x`, func(r *http.Request) (*http.Response, error) {
+			// Every other request fails once, so that retries interleave.
+			if calls.Add(1)%2 == 0 {
+				return httpmock.NewStringResponse(502, "bad gateway"), nil
+			}
+			return httpmock.NewStringResponse(200, `{"ok":true}`), nil
+		})
+		c := newClient(t, mockBase, auth.Bearer(secret), withTransport(m), withRetry(10, time.Second))
+		errs := make(chan error, 16)
+		for range 16 {
+			go func() {
+				var out struct{ OK bool }
+				_, err := c.Do(t.Context(), Request{Path: "/x"}, &out)
+				if err == nil && !out.OK {
+					err = errors.New("body not decoded")
+				}
+				errs <- err
+			}()
+		}
+		for range 16 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	})
+}
