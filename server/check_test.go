@@ -195,3 +195,25 @@ func assertCheck(t *testing.T, err error, step string, reason CheckReason, is er
 		t.Errorf("err = %v, want it to match %v", err, is)
 	}
 }
+
+func TestCheckConnectionOtherReasons(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		responder httpmock.Responder
+		reason    CheckReason
+		is        error
+	}{
+		{"rate limited", httpmock.NewStringResponder(429, "slow down"), ReasonRateLimited, bitbucket.ErrRateLimited},
+		{"server error", httpmock.NewStringResponder(503, "maintenance"), ReasonServerError, nil},
+		{"wrong host name", httpmock.NewErrorResponder(&tls.CertificateVerificationError{Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "bb"}}), ReasonTLS, nil},
+		{"cross-origin redirect", httpmock.NewErrorResponder(fmt.Errorf("%w: to https://sso.example.invalid", bitbucket.ErrCrossOriginRedirect)), ReasonRedirect, bitbucket.ErrCrossOriginRedirect},
+		{"timeout", httpmock.NewErrorResponder(&net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}), ReasonTimeout, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl, mt := newTestClient(t)
+			mt.RegisterResponder("GET", testAPI+"/application-properties", c.responder)
+			_, err := cl.CheckConnection(t.Context())
+			assertCheck(t, err, StepVersion, c.reason, c.is)
+		})
+	}
+}
