@@ -240,3 +240,17 @@ func TestErrorsIsAsThroughWrapping(t *testing.T) {
 		t.Error("redirect error does not match ErrCrossOriginRedirect alone")
 	}
 }
+
+func TestRawBodyOut(t *testing.T) {
+	m := newMock(t)
+	m.RegisterResponder("GET", mockBase+"/whoami", httpmock.NewStringResponder(200, "alice"))
+	c := newClient(t, mockBase, auth.None(), withTransport(m))
+	var raw []byte
+	if _, err := c.Do(t.Context(), Request{Path: "/whoami"}, &raw); err != nil || string(raw) != "alice" {
+		t.Fatalf("raw %q, err %v", raw, err)
+	}
+	_, err := c.Do(t.Context(), Request{Path: "/whoami", MaxBodyBytes: 3}, &raw)
+	if !errors.Is(err, errBodyTooLarge) || asAPIError(t, err).Message != "response body exceeds 3 bytes" {
+		t.Errorf("oversize raw body: %v", err)
+	}
+}
