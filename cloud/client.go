@@ -45,7 +45,7 @@ func New(creds auth.Credentials, opts ...bitbucket.Option) (*Client, error) {
 	if creds == nil {
 		creds = auth.None()
 	}
-	hc, err := httpx.New(bitbucket.Cloud, base, recordingCreds{creds}, cfg)
+	hc, err := httpx.New(bitbucket.Cloud, base, creds, cfg)
 	if err != nil {
 		return nil, err
 	}

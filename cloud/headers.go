@@ -1,13 +1,9 @@
 package cloud
 
 import (
-	"context"
-	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 
-	"github.com/bbconnect/bbconnect/auth"
+	"github.com/bbconnect/bbconnect/internal/httpx"
 )
 
 // Response headers that Bitbucket Cloud sends on every authenticated answer, errors included.
@@ -39,50 +35,10 @@ func parseScopes(v string) []string {
 	return f
 }
 
-// headerSlot receives the headers of the last response to a request made with its context. The
-// HTTP stack returns no headers with an error, and the headers of a 401 or 403 tell an access token
-// (which has no user) from bad credentials.
-type headerSlot struct {
-	mu sync.Mutex
-	h  http.Header
-}
-
-type headerSlotKey struct{}
-
-// withHeaderSlot returns a context whose requests record their response headers in the slot.
-func withHeaderSlot(ctx context.Context) (context.Context, *headerSlot) {
-	s := &headerSlot{}
-	return context.WithValue(ctx, headerSlotKey{}, s), s
-}
-
-func (s *headerSlot) get(name string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.h.Get(name)
-}
-
-// recordingCreds decorates the caller's credentials so that the response headers of requests
-// carrying a headerSlot are recorded. It sits between the credentials and the base transport,
-// inside the retry layer, so the last attempt's headers win. It prints as the credentials it wraps.
-type recordingCreds struct{ auth.Credentials }
-
-func (c recordingCreds) RoundTripper(base http.RoundTripper) http.RoundTripper {
-	return recorder{next: c.Credentials.RoundTripper(base)}
-}
-
-func (c recordingCreds) GoString() string           { return c.String() }
-func (c recordingCreds) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
-
-type recorder struct{ next http.RoundTripper }
-
-func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := r.next.RoundTrip(req)
-	if resp != nil {
-		if s, ok := req.Context().Value(headerSlotKey{}).(*headerSlot); ok {
-			s.mu.Lock()
-			s.h = resp.Header.Clone()
-			s.mu.Unlock()
-		}
+// header returns a response header, "" when no response arrived.
+func header(resp *httpx.Response, name string) string {
+	if resp == nil {
+		return ""
 	}
-	return resp, err
+	return resp.Header.Get(name)
 }

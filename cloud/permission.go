@@ -34,9 +34,8 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 	if err != nil {
 		return bitbucket.PermissionNone, err
 	}
-	rctx, slot := withHeaderSlot(ctx)
 	var page wireRepositoryPermissionPage
-	_, err = c.do(rctx, httpx.Request{
+	resp, err := c.do(ctx, httpx.Request{
 		Method: http.MethodGet,
 		Path:   httpx.Path("user", "workspaces", repo.Namespace, "permissions", "repositories"),
 		Query:  url.Values{"q": {"repository.full_name=" + lit}},
@@ -55,7 +54,7 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 		// The workspace is unknown to the caller (or gone): the repository can still be public.
 		return c.visibility(ctx, repo)
 	case st == http.StatusUnauthorized || st == http.StatusForbidden:
-		if isAccessToken(slot.get(headerCredentialType)) {
+		if isAccessToken(header(resp, headerCredentialType)) {
 			return c.probePermission(ctx, repo, true)
 		}
 		if st == http.StatusUnauthorized {

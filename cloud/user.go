@@ -65,12 +65,11 @@ func asAccessToken(err error, target **accessTokenError) bool {
 
 // user fetches the acting user, its email when readable, and the granted scopes.
 func (c *Client) user(ctx context.Context) (*bitbucket.User, []string, error) {
-	rctx, slot := withHeaderSlot(ctx)
 	var w wireUser
-	resp, err := c.do(rctx, httpx.Request{Method: http.MethodGet, Path: httpx.Path("user")}, &w)
+	resp, err := c.do(ctx, httpx.Request{Method: http.MethodGet, Path: httpx.Path("user")}, &w)
 	if err != nil {
-		if st := statusOf(err); (st == http.StatusUnauthorized || st == http.StatusForbidden) && isAccessToken(slot.get(headerCredentialType)) {
-			return nil, nil, &accessTokenError{kind: slot.get(headerCredentialType), scopes: parseScopes(slot.get(headerScopes)), err: err}
+		if st := statusOf(err); (st == http.StatusUnauthorized || st == http.StatusForbidden) && isAccessToken(header(resp, headerCredentialType)) {
+			return nil, nil, &accessTokenError{kind: header(resp, headerCredentialType), scopes: parseScopes(header(resp, headerScopes)), err: err}
 		}
 		return nil, nil, err
 	}

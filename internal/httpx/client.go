@@ -147,9 +147,10 @@ func Path(segments ...string) string {
 }
 
 // Do sends req and, on a 2xx answer, decodes its JSON body into out (nil discards it; a *[]byte
-// receives the body as it is, for plain-text endpoints). Any other
-// answer, and any failure to get or decode one, is an *bitbucket.APIError; an invalid req is an
-// error wrapping bitbucket.ErrInvalidInput, returned before any request.
+// receives the body as it is, for plain-text endpoints). Any other answer, and any failure to get
+// or decode one, is an *bitbucket.APIError; an invalid req is an error wrapping
+// bitbucket.ErrInvalidInput, returned before any request. Whenever a response arrived, its
+// Response is returned too, errors included, so that callers can read its headers.
 func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", bitbucket.ErrInvalidInput)
@@ -199,10 +200,10 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		_ = resp.Body.Close()
 	}()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, c.decodeError(method, redactedURL, resp, st.attempts)
-	}
 	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Attempts: st.attempts}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return r, c.decodeError(method, redactedURL, resp, st.attempts)
+	}
 	if out == nil || resp.StatusCode == http.StatusNoContent || method == http.MethodHead {
 		return r, nil
 	}
