@@ -366,25 +366,25 @@ func TestJudge(t *testing.T) {
 	}{
 		{"140.82.112.3", true, ""},
 		{"2606:4700::6810:85e5", true, ""},
-		{"10.1.2.3", true, "private"},
-		{"192.168.1.10", false, "private"},
-		{"127.0.0.1", false, "loopback"},
-		{"::1", false, "loopback"},
-		{"::ffff:127.0.0.1", false, "loopback"},
-		{"0.0.0.0", false, "unspecified"},
-		{"169.254.10.1", false, "link-local"},
-		{"169.254.169.254", false, "cloud metadata"},
-		{"100.100.100.200", false, "cloud metadata"},
-		{"2001:db8::1", false, "reserved (documentation)"},
-		{"fe80::1", false, "link-local"},
-		{"fc00::1", false, "private"},
-		{"100.64.1.1", false, "shared (carrier-grade NAT)"},
-		{"239.1.2.3", false, "multicast"},
-		{"224.0.0.251", false, "link-local"},
+		{"10.1.2.3", true, "a private address"},
+		{"192.168.1.10", false, "a private address"},
+		{"127.0.0.1", false, "a loopback address"},
+		{"::1", false, "a loopback address"},
+		{"::ffff:127.0.0.1", false, "a loopback address"},
+		{"0.0.0.0", false, "an unspecified address"},
+		{"169.254.10.1", false, "a link-local address"},
+		{"169.254.169.254", false, "a cloud metadata address"},
+		{"100.100.100.200", false, "a cloud metadata address"},
+		{"2001:db8::1", false, "a documentation address"},
+		{"fe80::1", false, "a link-local address"},
+		{"fc00::1", false, "a private address"},
+		{"100.64.1.1", false, "a shared (CGNAT) address"},
+		{"239.1.2.3", false, "a multicast address"},
+		{"224.0.0.251", false, "a link-local address"},
 	} {
-		v := judge(netip.MustParseAddr(tc.addr), allow)
-		if v.Allowed != tc.allowed || v.Kind != tc.kind {
-			t.Errorf("judge(%s) = allowed %v kind %q; want %v %q", tc.addr, v.Allowed, v.Kind, tc.allowed, tc.kind)
+		v := bitbucket.CheckAddress(netip.MustParseAddr(tc.addr), allow)
+		if v.Allowed != tc.allowed || v.Range != tc.kind {
+			t.Errorf("CheckAddress(%s) = allowed %v range %q; want %v %q", tc.addr, v.Allowed, v.Range, tc.allowed, tc.kind)
 		}
 	}
 }

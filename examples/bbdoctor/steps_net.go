@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bbconnect/bbconnect/bitbucket"
 )
 
 // The network steps: URL, host policy, DNS, TCP and TLS. They check, one layer at a time, what the
@@ -91,22 +93,22 @@ func judgeStep(d *doctor, addrs []netip.Addr) outcome {
 	var firstRefused netip.Addr
 	d.addrs = nil
 	for _, a := range addrs {
-		v := judge(a, d.cfg.Allow)
+		v := bitbucket.CheckAddress(a, d.cfg.Allow)
 		switch {
 		case v.Never:
-			refused = append(refused, fmt.Sprintf("%s (%s, never allowed)", a, v.Kind))
+			refused = append(refused, fmt.Sprintf("%s (%s, never allowed)", a, v.Range))
 		case !v.Allowed:
-			refused = append(refused, fmt.Sprintf("%s (%s)", a, v.Kind))
+			refused = append(refused, fmt.Sprintf("%s (%s)", a, v.Range))
 			if !firstRefused.IsValid() {
 				firstRefused = a
 			}
-		case d.u.Scheme == "http" && !covered(a, d.cfg.Allow):
+		case d.u.Scheme == "http" && !v.AllowedBy.IsValid():
 			refused = append(refused, fmt.Sprintf("%s (plain http needs -allow)", a))
 			if !firstRefused.IsValid() {
 				firstRefused = a
 			}
-		case v.Kind != "":
-			ok = append(ok, fmt.Sprintf("%s (%s, allowed by -allow %s)", a, v.Kind, v.AllowedBy))
+		case v.Range != "":
+			ok = append(ok, fmt.Sprintf("%s (%s, allowed by -allow %s)", a, v.Range, v.AllowedBy))
 			d.addrs = append(d.addrs, a)
 		default:
 			ok = append(ok, fmt.Sprintf("%s (public)", a))

@@ -22,92 +22,20 @@ type hostPolicy struct {
 	allowed []netip.Prefix
 }
 
-// blockedRange is a special-purpose range refused unless allowed, with the reason shown in errors.
-type blockedRange struct {
-	prefix netip.Prefix
-	reason string
-}
-
-// blockedRanges complements the netip predicates (loopback, private, link-local, multicast,
-// unspecified) with ranges they do not cover.
-var blockedRanges = []blockedRange{
-	{netip.MustParsePrefix("0.0.0.0/8"), "a \"this network\" address"},
-	{netip.MustParsePrefix("100.64.0.0/10"), "a shared (CGNAT) address"},
-	{netip.MustParsePrefix("192.0.0.0/24"), "a special-purpose address"},
-	{netip.MustParsePrefix("192.0.2.0/24"), "a documentation address"},
-	{netip.MustParsePrefix("198.18.0.0/15"), "a benchmarking address"},
-	{netip.MustParsePrefix("198.51.100.0/24"), "a documentation address"},
-	{netip.MustParsePrefix("203.0.113.0/24"), "a documentation address"},
-	{netip.MustParsePrefix("240.0.0.0/4"), "a reserved address"},
-	{netip.MustParsePrefix("64:ff9b::/96"), "a NAT64 address"},
-	{netip.MustParsePrefix("64:ff9b:1::/48"), "a NAT64 address"},
-	{netip.MustParsePrefix("100::/64"), "a discard address"},
-	{netip.MustParsePrefix("2001::/23"), "a special-purpose address"},
-	{netip.MustParsePrefix("2001:db8::/32"), "a documentation address"},
-	{netip.MustParsePrefix("2002::/16"), "a 6to4 address"},
-}
-
-// metadataAddrs are cloud instance metadata endpoints, which hand out cloud credentials. They are
-// refused whatever the allow-list says: AWS, GCP and Azure (169.254.169.254), AWS over IPv6
-// (fd00:ec2::254), AWS ECS task credentials (169.254.170.2) and Alibaba Cloud (100.100.100.200).
-var metadataAddrs = map[netip.Addr]bool{
-	netip.MustParseAddr("169.254.169.254"): true,
-	netip.MustParseAddr("fd00:ec2::254"):   true,
-	netip.MustParseAddr("169.254.170.2"):   true,
-	netip.MustParseAddr("100.100.100.200"): true,
-}
-
-// covered reports whether an allowed prefix contains ip (already unmapped).
-func (p hostPolicy) covered(ip netip.Addr) bool {
-	for _, pre := range p.allowed {
-		if pre.Contains(ip) {
-			return true
-		}
-		if a := pre.Addr(); a.Is4In6() && pre.Bits() >= 96 {
-			if q, err := a.Unmap().Prefix(pre.Bits() - 96); err == nil && q.Contains(ip) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // check returns "" when ip may be dialled, else why not. plain is true for a plain-http request,
-// which needs allow-list coverage whatever the address.
+// which needs allow-list coverage whatever the address. The address rules themselves are
+// bitbucket.CheckAddress, which tools such as bbdoctor use to predict a refusal.
 func (p hostPolicy) check(ip netip.Addr, plain bool) string {
-	ip = ip.Unmap().WithZone("")
-	if !ip.IsValid() {
-		return "an invalid address"
-	}
-	if metadataAddrs[ip] {
-		return "a cloud metadata address, refused always"
-	}
-	if p.covered(ip) {
+	v := bitbucket.CheckAddress(ip, p.allowed)
+	switch {
+	case v.Never:
+		return v.Range + ", refused always"
+	case v.AllowedBy.IsValid():
 		return ""
-	}
-	if plain {
+	case plain:
 		return "not in the allow-list, which plain http requires"
 	}
-	switch {
-	case ip.IsLoopback():
-		return "a loopback address"
-	case ip.IsUnspecified():
-		return "an unspecified address"
-	case ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
-		return "a link-local address"
-	case ip.IsMulticast(), ip.IsInterfaceLocalMulticast():
-		return "a multicast address"
-	case ip.IsPrivate():
-		return "a private address"
-	case ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return "a broadcast address"
-	}
-	for _, b := range blockedRanges {
-		if b.prefix.Contains(ip) {
-			return b.reason
-		}
-	}
-	return ""
+	return v.Range
 }
 
 // HostError is the error of a request refused by the host policy. It names the host as the
