@@ -234,6 +234,7 @@ func (t *Transport) options() *openapi3filter.Options {
 		SkipSettingDefaults:   true,
 		SchemaValidationOptions: []openapi3.SchemaValidationOption{
 			openapi3.EnableFormatValidation(),
+			openapi3.DisableSchemaErrorDetails(),
 			openapi3.WithStringFormatValidator("uri", openapi3.NewCallbackValidator(validURI)),
 		},
 	}
@@ -277,7 +278,7 @@ func (t *Transport) validateRequest(req *http.Request, body []byte, route *route
 		}
 	}
 	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-		for _, msg := range t.messages(op, err) {
+		for _, msg := range t.messages(op, req.URL.Query(), err) {
 			t.fail(Failure{Method: req.Method, Path: req.URL.Path, Operation: op, Message: msg})
 		}
 	}
@@ -308,7 +309,7 @@ func (t *Transport) validateResponse(req *http.Request, route *routers.Route, in
 		case reason == "":
 			fail(fmt.Sprintf("status %d is not documented for the operation", resp.StatusCode))
 		case schema != nil:
-			for _, msg := range t.messages(op, validateJSON(schema, resp.Header.Get("Content-Type"), data)) {
+			for _, msg := range t.messages(op, req.URL.Query(), validateJSON(schema, resp.Header.Get("Content-Type"), data)) {
 				fail(msg)
 			}
 		}
@@ -322,7 +323,7 @@ func (t *Transport) validateResponse(req *http.Request, route *routers.Route, in
 		Options:                in.Options,
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), rin); err != nil {
-		for _, msg := range t.messages(op, err) {
+		for _, msg := range t.messages(op, req.URL.Query(), err) {
 			fail(msg)
 		}
 	}
@@ -339,15 +340,15 @@ func validateJSON(schema *openapi3.Schema, contentType string, data []byte) erro
 		return fmt.Errorf("body is not JSON: %w", err)
 	}
 	return schema.VisitJSON(v, openapi3.MultiErrors(), openapi3.VisitAsResponse(), openapi3.EnableFormatValidation(),
-		openapi3.WithStringFormatValidator("uri", openapi3.NewCallbackValidator(validURI)))
+		openapi3.DisableSchemaErrorDetails(), openapi3.WithStringFormatValidator("uri", openapi3.NewCallbackValidator(validURI)))
 }
 
 // messages flattens a validation error into one message per problem, leaving out the problems that
 // exceptions.go ignores for operation op.
-func (t *Transport) messages(op string, err error) []string {
+func (t *Transport) messages(op string, query url.Values, err error) []string {
 	var out []string
 	for _, is := range flatten(err, "") {
-		if reason := ignoredProblem(t.spec, op, is.pointer, is.reason); reason != "" {
+		if reason := ignoredProblem(t.spec, op, query, is.field, is.pointer); reason != "" {
 			continue
 		}
 		msg := is.reason
@@ -365,6 +366,7 @@ func (t *Transport) messages(op string, err error) []string {
 type problem struct {
 	prefix  string // "query parameter limit", "request body", "response body"
 	pointer string // JSON pointer of the value, "" for the whole
+	field   string // the schema keyword that failed ("required", "enum", …), "" when unknown
 	reason  string
 }
 
@@ -402,19 +404,29 @@ func flatten(err error, prefix string) []problem {
 			ptr = "/" + strings.Join(p, "/")
 		}
 		if e.Origin != nil {
+			// allOf, anyOf and oneOf keep their branches' errors, whose pointers are relative.
 			if sub := flatten(e.Origin, prefix); len(sub) > 0 {
 				for i := range sub {
-					if sub[i].pointer == "" {
-						sub[i].pointer = ptr
+					if !strings.HasPrefix(sub[i].pointer, ptr) { // kin sometimes gives the full path already
+						sub[i].pointer = ptr + sub[i].pointer
+					}
+					if sub[i].field == "" {
+						sub[i].field = e.SchemaField
+						sub[i].reason = e.Reason + ": " + sub[i].reason
 					}
 				}
 				return sub
 			}
 		}
-		out = []problem{{prefix: prefix, pointer: ptr, reason: e.Reason}}
+		out = []problem{{prefix: prefix, pointer: ptr, field: e.SchemaField, reason: e.Reason}}
 	case *openapi3filter.ParseError:
 		out = []problem{{prefix: prefix, reason: e.Error()}}
 	default:
+		// "doesn't match schema due to: …" wraps the branches' MultiError.
+		var me openapi3.MultiError
+		if errors.As(err, &me) {
+			return flatten(me, prefix)
+		}
 		out = []problem{{prefix: prefix, reason: err.Error()}}
 	}
 	return out
