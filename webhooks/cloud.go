@@ -2,107 +2,368 @@ package webhooks
 
 import (
 	"strings"
+	"time"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 )
 
-// Bitbucket Cloud payloads (reference §1.7). Only the fields the neutral model uses are decoded;
-// the rest of the body is skipped by the decoder and stays available in Event.Raw.
+// Bitbucket Cloud payloads (reference §1.7). Only the members the neutral model uses are decoded
+// (the JSON names are given beside each field); the rest of the body is validated and skipped, and
+// stays available in Event.Raw.
 
 type cloudPayload struct {
-	Actor       cloudUser     `json:"actor"`
-	Repository  cloudRepo     `json:"repository"`
-	Push        *cloudPush    `json:"push"`
-	PullRequest *cloudPR      `json:"pullrequest"`
-	Comment     *cloudComment `json:"comment"`
+	Actor       cloudUser     // actor
+	Repository  cloudRepo     // repository
+	Push        *cloudPush    // push
+	PullRequest *cloudPR      // pullrequest
+	Comment     *cloudComment // comment
 }
 
 type cloudUser struct {
-	UUID        string `json:"uuid"`
-	Nickname    string `json:"nickname"`
-	Username    string `json:"username"` // legacy, before nickname
-	DisplayName string `json:"display_name"`
+	UUID        string // uuid
+	Nickname    string // nickname
+	Username    string // username (legacy, before nickname)
+	DisplayName string // display_name
 }
 
 type cloudRepo struct {
-	FullName string `json:"full_name"` // "workspace/slug": Cloud repositories have no slug field
+	FullName string // full_name: "workspace/slug"; Cloud repositories have no slug field
 }
 
 type cloudPush struct {
-	Changes []cloudChange `json:"changes"`
+	Changes []cloudChange // changes
 }
 
 type cloudChange struct {
-	Old     cloudRefState `json:"old"` // null when the ref was created
-	New     cloudRefState `json:"new"` // null when the ref was deleted
-	Created bool          `json:"created"`
-	Closed  bool          `json:"closed"`
-	Forced  bool          `json:"forced"`
-	Commits []cloudCommit `json:"commits"`
+	Old     cloudRefState // old: null when the ref was created
+	New     cloudRefState // new: null when the ref was deleted
+	Created bool          // created
+	Closed  bool          // closed
+	Forced  bool          // forced
+	Commits []cloudCommit // commits
 }
 
 type cloudRefState struct {
-	Type   string `json:"type"`
-	Name   string `json:"name"`
-	Target struct {
-		Hash string `json:"hash"`
-	} `json:"target"`
+	Type string // type: branch | tag
+	Name string // name
+	Hash string // target.hash
 }
 
-func (s *cloudRefState) present() bool { return s.Name != "" || s.Target.Hash != "" }
+func (s *cloudRefState) present() bool { return s.Name != "" || s.Hash != "" }
 
 type cloudCommit struct {
-	Hash    string      `json:"hash"`
-	Message string      `json:"message"`
-	Date    wireTime    `json:"date"`
-	Author  cloudAuthor `json:"author"`
+	Hash    string      // hash
+	Message string      // message
+	Date    time.Time   // date
+	Author  cloudAuthor // author
 }
 
 type cloudAuthor struct {
-	Raw  string    `json:"raw"` // "Name <email>"
-	User cloudUser `json:"user"`
-}
-
-type cloudLinks struct {
-	HTML struct {
-		Href string `json:"href"`
-	} `json:"html"`
+	Raw  string    // raw: "Name <email>"
+	User cloudUser // user
 }
 
 type cloudPR struct {
-	ID          int        `json:"id"`
-	Title       string     `json:"title"`
-	State       string     `json:"state"`
-	Draft       bool       `json:"draft"`
-	Author      cloudUser  `json:"author"`
-	Source      cloudPRRef `json:"source"`
-	Destination cloudPRRef `json:"destination"`
-	Links       cloudLinks `json:"links"`
-	CreatedOn   wireTime   `json:"created_on"`
-	UpdatedOn   wireTime   `json:"updated_on"`
+	ID          int        // id
+	Title       string     // title
+	State       string     // state
+	Draft       bool       // draft
+	Author      cloudUser  // author
+	Source      cloudPRRef // source
+	Destination cloudPRRef // destination
+	HTML        string     // links.html.href
+	CreatedOn   time.Time  // created_on
+	UpdatedOn   time.Time  // updated_on
 }
 
 type cloudPRRef struct {
-	Branch struct {
-		Name string `json:"name"`
-	} `json:"branch"`
-	Commit struct {
-		Hash string `json:"hash"`
-	} `json:"commit"`
-	Repository cloudRepo `json:"repository"`
+	Branch     string    // branch.name
+	Commit     string    // commit.hash
+	Repository cloudRepo // repository
 }
 
 type cloudComment struct {
-	ID      int64 `json:"id"`
-	Content struct {
-		Raw string `json:"raw"`
-	} `json:"content"`
-	User      cloudUser  `json:"user"`
-	Links     cloudLinks `json:"links"`
-	CreatedOn wireTime   `json:"created_on"`
-	Parent    struct {
-		ID int64 `json:"id"`
-	} `json:"parent"`
+	ID        int64     // id
+	Raw       string    // content.raw
+	User      cloudUser // user
+	HTML      string    // links.html.href
+	CreatedOn time.Time // created_on
+	ParentID  int64     // parent.id
+}
+
+// decodeCloud reads a Cloud payload; its errors wrap ErrMalformedPayload.
+func decodeCloud(doc string, w *cloudPayload) error {
+	s := scanner{s: doc}
+	if s.openObject() {
+		for n := 0; ; n++ {
+			key, ok := s.nextKey(n)
+			if !ok {
+				break
+			}
+			switch key {
+			case "actor":
+				s.cloudUser(&w.Actor)
+			case "repository":
+				s.cloudRepo(&w.Repository)
+			case "push":
+				if !s.null() {
+					w.Push = new(cloudPush)
+					s.cloudPush(w.Push)
+				}
+			case "pullrequest":
+				if !s.null() {
+					w.PullRequest = new(cloudPR)
+					s.cloudPR(w.PullRequest)
+				}
+			case "comment":
+				if !s.null() {
+					w.Comment = new(cloudComment)
+					s.cloudComment(w.Comment)
+				}
+			default:
+				s.skip()
+			}
+		}
+	}
+	s.end()
+	return s.err
+}
+
+func (s *scanner) cloudUser(u *cloudUser) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		switch key {
+		case "uuid":
+			u.UUID = s.str()
+		case "nickname":
+			u.Nickname = s.str()
+		case "username":
+			u.Username = s.str()
+		case "display_name":
+			u.DisplayName = s.str()
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (s *scanner) cloudRepo(r *cloudRepo) {
+	r.FullName = s.stringIn("full_name")
+}
+
+func (s *scanner) cloudPush(p *cloudPush) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		if key != "changes" {
+			s.skip()
+			continue
+		}
+		if !s.openArray() {
+			continue
+		}
+		for m := 0; s.nextElem(m); m++ {
+			p.Changes = append(p.Changes, cloudChange{})
+			s.cloudChange(&p.Changes[len(p.Changes)-1])
+		}
+	}
+}
+
+func (s *scanner) cloudChange(c *cloudChange) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		switch key {
+		case "old":
+			s.cloudRefState(&c.Old)
+		case "new":
+			s.cloudRefState(&c.New)
+		case "created":
+			c.Created = s.boolean()
+		case "closed":
+			c.Closed = s.boolean()
+		case "forced":
+			c.Forced = s.boolean()
+		case "commits":
+			if !s.openArray() {
+				continue
+			}
+			for m := 0; s.nextElem(m); m++ {
+				c.Commits = append(c.Commits, cloudCommit{})
+				s.cloudCommit(&c.Commits[len(c.Commits)-1])
+			}
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (s *scanner) cloudRefState(r *cloudRefState) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		switch key {
+		case "type":
+			r.Type = s.str()
+		case "name":
+			r.Name = s.str()
+		case "target":
+			r.Hash = s.stringIn("hash")
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (s *scanner) cloudCommit(c *cloudCommit) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		switch key {
+		case "hash":
+			c.Hash = s.str()
+		case "message":
+			c.Message = s.str()
+		case "date":
+			c.Date = s.time()
+		case "author":
+			s.cloudAuthor(&c.Author)
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (s *scanner) cloudAuthor(a *cloudAuthor) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		switch key {
+		case "raw":
+			a.Raw = s.str()
+		case "user":
+			s.cloudUser(&a.User)
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (s *scanner) cloudPR(p *cloudPR) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		switch key {
+		case "id":
+			p.ID = int(s.integer(0))
+		case "title":
+			p.Title = s.str()
+		case "state":
+			p.State = s.str()
+		case "draft":
+			p.Draft = s.boolean()
+		case "author":
+			s.cloudUser(&p.Author)
+		case "source":
+			s.cloudPRRef(&p.Source)
+		case "destination":
+			s.cloudPRRef(&p.Destination)
+		case "links":
+			p.HTML = s.href("html")
+		case "created_on":
+			p.CreatedOn = s.time()
+		case "updated_on":
+			p.UpdatedOn = s.time()
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (s *scanner) cloudPRRef(r *cloudPRRef) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		switch key {
+		case "branch":
+			r.Branch = s.stringIn("name")
+		case "commit":
+			r.Commit = s.stringIn("hash")
+		case "repository":
+			s.cloudRepo(&r.Repository)
+		default:
+			s.skip()
+		}
+	}
+}
+
+func (s *scanner) cloudComment(c *cloudComment) {
+	if !s.openObject() {
+		return
+	}
+	for n := 0; ; n++ {
+		key, ok := s.nextKey(n)
+		if !ok {
+			return
+		}
+		switch key {
+		case "id":
+			c.ID = s.integer(64)
+		case "content":
+			c.Raw = s.stringIn("raw")
+		case "user":
+			s.cloudUser(&c.User)
+		case "links":
+			c.HTML = s.href("html")
+		case "created_on":
+			c.CreatedOn = s.time()
+		case "parent":
+			c.ParentID = s.int64In("id")
+		default:
+			s.skip()
+		}
+	}
 }
 
 // fill copies the decoded payload into ev.
@@ -122,11 +383,11 @@ func (w *cloudPayload) fill(ev *Event) {
 		c := w.Comment
 		ev.Comment = &Comment{
 			ID:       c.ID,
-			Text:     c.Content.Raw,
-			ParentID: c.Parent.ID,
+			Text:     c.Raw,
+			ParentID: c.ParentID,
 			Author:   c.User.user(),
-			URL:      c.Links.HTML.Href,
-			Time:     c.CreatedOn.Time,
+			URL:      c.HTML,
+			Time:     c.CreatedOn,
 		}
 	}
 }
@@ -158,8 +419,8 @@ func (p *cloudPush) neutral() *Push {
 		rc := RefChange{
 			Name:    shortRef(ref.Name),
 			Kind:    refKind(ref.Type, ref.Name),
-			Old:     c.Old.Target.Hash,
-			New:     c.New.Target.Hash,
+			Old:     c.Old.Hash,
+			New:     c.New.Hash,
 			Created: c.Created || (!c.Old.present() && c.New.present()),
 			Deleted: c.Closed || (!c.New.present() && c.Old.present()),
 			Forced:  c.Forced,
@@ -174,7 +435,7 @@ func (p *cloudPush) neutral() *Push {
 			rc.Commits = make([]Commit, len(c.Commits))
 			for j := range c.Commits {
 				cc := &c.Commits[j]
-				rc.Commits[j] = Commit{Hash: cc.Hash, Message: cc.Message, Author: cc.Author.user(), Time: cc.Date.Time}
+				rc.Commits[j] = Commit{Hash: cc.Hash, Message: cc.Message, Author: cc.Author.user(), Time: cc.Date}
 			}
 		}
 		push.Changes = append(push.Changes, rc)
@@ -198,17 +459,17 @@ func (p *cloudPR) neutral() *PullRequest {
 	return &PullRequest{
 		ID:          p.ID,
 		Title:       p.Title,
-		URL:         p.Links.HTML.Href,
+		URL:         p.HTML,
 		State:       prState(p.State),
 		Draft:       p.Draft,
 		Source:      p.Source.neutral(),
 		Destination: p.Destination.neutral(),
 		Author:      p.Author.user(),
-		CreatedAt:   p.CreatedOn.Time,
-		UpdatedAt:   p.UpdatedOn.Time,
+		CreatedAt:   p.CreatedOn,
+		UpdatedAt:   p.UpdatedOn,
 	}
 }
 
 func (r *cloudPRRef) neutral() PullRequestRef {
-	return PullRequestRef{Branch: r.Branch.Name, Commit: r.Commit.Hash, Repo: r.Repository.ref()}
+	return PullRequestRef{Branch: r.Branch, Commit: r.Commit, Repo: r.Repository.ref()}
 }

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -118,6 +119,8 @@ func FuzzParsePayload(f *testing.F) {
 	})
 	f.Add(true, "pr:opened", []byte(`{"pullRequest":null}`))
 	f.Add(false, "repo:push", []byte(`{"push":{"changes":[{"old":null,"new":null}]}}`))
+	f.Add(false, "x", []byte(`"\ud83d\ude00 \u00e9\n"`))
+	f.Add(true, "x", []byte(`[1, -0.5e+3, true, null, {"a": "\"b\""}]`))
 	f.Fuzz(func(t *testing.T, server bool, key string, body []byte) {
 		p := bitbucket.Cloud
 		if server {
@@ -125,6 +128,7 @@ func FuzzParsePayload(f *testing.F) {
 		}
 		ev, err := ParsePayload(p, key, body)
 		checkParsed(t, ev, err, body)
+		checkScannerAgainstEncodingJSON(t, body)
 	})
 }
 
@@ -158,6 +162,9 @@ func checkParsed(t *testing.T, ev *Event, err error, body []byte) {
 	}
 	if !bytes.Equal(ev.Raw, body) {
 		t.Fatal("Raw differs from the body")
+	}
+	if ev.Type != "" && ev.Type != bitbucket.EventPing && !json.Valid(body) {
+		t.Fatalf("%s accepted from invalid JSON", ev.Type)
 	}
 	switch ev.Type {
 	case bitbucket.EventPush:

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -139,22 +138,24 @@ func decode(ev *Event, body []byte) error {
 		}
 		return nil
 	}
+	// One copy of the body backs every decoded string (Raw stays the caller's bytes).
+	doc := string(body)
 	var err error
 	switch ev.Provider {
 	case bitbucket.Cloud:
 		var w cloudPayload
-		if err = json.Unmarshal(body, &w); err == nil {
+		if err = decodeCloud(doc, &w); err == nil {
 			w.fill(ev)
 		}
 	default:
 		var w serverPayload
-		if err = json.Unmarshal(body, &w); err == nil {
+		if err = decodeServer(doc, &w); err == nil {
 			w.fill(ev)
 		}
 	}
 	if err != nil {
 		if known {
-			return fmt.Errorf("%w: %s: %s", ErrMalformedPayload, ev.Key, jsonProblem(err))
+			return fmt.Errorf("%s: %w", ev.Key, err)
 		}
 		return nil
 	}
@@ -177,21 +178,6 @@ func decode(ev *Event, body []byte) error {
 		}
 	}
 	return nil
-}
-
-// jsonProblem describes a decoding error by kind and position, never by content.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return "invalid JSON at offset " + strconv.FormatInt(syn.Offset, 10)
-	case errors.As(err, &typ):
-		return "unexpected JSON " + typ.Value + " for field " + typ.Field
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "truncated JSON"
-	}
-	return "invalid JSON"
 }
 
 // detectProvider tells the provider from the delivery headers, else from the event key, else

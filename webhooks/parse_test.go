@@ -391,8 +391,9 @@ func TestWireTime(t *testing.T) {
 		{`"`, time.Time{}},
 	}
 	for _, tt := range tests {
-		if got := parseWireTime([]byte(tt.in)); !got.Equal(tt.want) {
-			t.Errorf("parseWireTime(%s) = %v, want %v", tt.in, got, tt.want)
+		s := scanner{s: tt.in}
+		if got := s.time(); !got.Equal(tt.want) || (s.err != nil) != (tt.in == `"`) {
+			t.Errorf("time(%s) = %v, %v; want %v", tt.in, got, s.err, tt.want)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"bytes"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -14,38 +13,8 @@ import (
 // ("2026-01-02T15:04:05+0100"). Parsing also accepts fractional seconds after the seconds.
 const serverDateLayout = "2006-01-02T15:04:05Z0700"
 
-// wireTime decodes the dates found in payloads: RFC 3339 strings (Cloud), Data Center strings with
-// a colon-less offset, and epoch milliseconds as a number or a numeric string (Data Center
-// createdDate, updatedDate, authorTimestamp). A date in any other form, or of another JSON type,
-// decodes as the zero time: a date never makes a delivery fail.
-type wireTime struct{ time.Time }
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (t *wireTime) UnmarshalJSON(b []byte) error {
-	t.Time = parseWireTime(b)
-	return nil
-}
-
-func parseWireTime(b []byte) time.Time {
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 {
-		return time.Time{}
-	}
-	switch c := b[0]; {
-	case c == '"':
-		var s string
-		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
-			s = string(b[1 : len(b)-1])
-		} else if json.Unmarshal(b, &s) != nil {
-			return time.Time{}
-		}
-		return parseTimeString(s)
-	case c == '-' || '0' <= c && c <= '9':
-		return epochMillis(string(b))
-	}
-	return time.Time{}
-}
-
+// parseTimeString reads a date string: RFC 3339 (Cloud), the Data Center layout, or epoch
+// milliseconds in decimal. Anything else is the zero time.
 func parseTimeString(s string) time.Time {
 	s = strings.TrimSpace(s)
 	if s == "" {
