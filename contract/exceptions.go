@@ -33,8 +33,7 @@ type Exception struct {
 	Reason string // why: what real Bitbucket does, and the source
 }
 
-// Exceptions lists every deviation this file implements, for documentation and for the report of
-// TestExceptionsAreDocumented.
+// Exceptions lists every deviation this file implements, one entry each, for readers and reports.
 var Exceptions = []Exception{
 	// ---- Data Center 9.4 -------------------------------------------------------------------
 	{DataCenter, "paths /rest/api/1.0/...", "routed as /rest/api/latest/...",

@@ -105,3 +105,63 @@ func TestValidatorFlagsDataCenterViolations(t *testing.T) {
 		t.Errorf("Check reported %d failures, want %d", len(rec.errs), len(got))
 	}
 }
+
+// TestValidatorFlagsCloudViolations does the same for the Cloud document, including the patched
+// webhook request body and the error.detail exception.
+func TestValidatorFlagsCloudViolations(t *testing.T) {
+	hooks := "/2.0/repositories/ws/app/hooks"
+	srv := stub(t, map[string]struct {
+		status int
+		ctype  string
+		body   string
+	}{
+		// 200 where the document says 201; the body lacks its type.
+		"POST " + hooks: {200, jsonCT, `{"uuid":"{1}","url":"https://x","events":["repo:push"]}`},
+		// an object detail is the documented exception, so only the missing message is reported.
+		"GET " + hooks: {403, jsonCT, `{"type":"error","error":{"detail":{"required":["webhook"]}}}`},
+		// a plain-text 429 is excused; a plain-text 500 is not.
+		"GET /2.0/user":            {429, "text/plain", "Rate limit for this resource has been exceeded"},
+		"GET /2.0/user/emails":     {500, "text/plain", "oops"},
+		"GET /2.0/repositories/ws": {200, jsonCT, `{"values":[{"type":"repository","links":{"html":{"href":"not a uri"}}}],"pagelen":10,"extra":1}`},
+	})
+	rt, err := NewCloud(srv.URL + "/2.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []call{
+		{"POST", "/repositories/ws/app/hooks", "", `{"url":"https://x","events":["repo:push"],"skip_cert_verification":true}`, 200},
+		{"PUT", "/repositories/ws/app/hooks/{1}", "", `{"events":["repo:pushed"]}`, 418},
+		{"GET", "/repositories/ws/app/hooks", "", "", 403},
+		{"GET", "/user", "", "", 429},
+		{"GET", "/user/emails", "", "", 500},
+		{"GET", "/repositories/ws?limit=5", "", "", 200},
+	} {
+		send(t, rt, srv.URL+"/2.0", c)
+	}
+	want := []string{
+		`POST /2.0/repositories/ws/app/hooks (POST /repositories/{workspace}/{repo_slug}/hooks): request: request body: doesn't match schema: property "skip_cert_verification" is unsupported`,
+		"response 200: status 200 is not documented for the operation",
+		`PUT /2.0/repositories/ws/app/hooks/{1} (PUT /repositories/{workspace}/{repo_slug}/hooks/{uid}): request: request body: doesn't match schema: /events/0: value is not one of the allowed values`,
+		`response 403: response body doesn't match schema #/components/schemas/error: /error/message: property "message" is missing`,
+		`GET /2.0/user/emails (GET /user/emails): response 500: response header Content-Type has unexpected value: "text/plain"`,
+		`response 418: content type "" is not application/json`,
+		`query parameter "limit" is not declared by the operation`,
+		"/values/0/links/html/href: ",
+		`property "extra" is unsupported`,
+	}
+	var got []string
+	for _, f := range rt.Failures() {
+		got = append(got, f.String())
+	}
+	all := strings.Join(got, "\n")
+	for _, w := range want {
+		if !strings.Contains(all, w) {
+			t.Errorf("no failure contains %q; failures:\n%s", w, all)
+		}
+	}
+	for _, excused := range []string{"/error/detail", "GET /2.0/user ("} {
+		if strings.Contains(all, excused) {
+			t.Errorf("a failure mentions %q, which is excused:\n%s", excused, all)
+		}
+	}
+}
