@@ -3,7 +3,6 @@ package webhooks
 import (
 	"bytes"
 	"io"
-	"net/http"
 	"testing"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
@@ -52,5 +51,3 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
-
-var _ = http.MethodPost
