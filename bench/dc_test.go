@@ -11,8 +11,8 @@ import (
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/server"
-	gfleury "github.com/gfleury/go-bitbucket-v1"
 	"github.com/fluxcd/go-git-providers/stash"
+	gfleury "github.com/gfleury/go-bitbucket-v1"
 	"github.com/go-logr/logr"
 )
 
