@@ -47,7 +47,7 @@ var roles = map[bitbucket.Permission]string{
 // which counts explicit grants only. Access tokens cannot enumerate workspaces: with Namespace
 // empty they get an error wrapping bitbucket.ErrNotSupported.
 func (c *Client) ListRepositories(ctx context.Context, opts bitbucket.ListRepositoriesOptions) iter.Seq2[*bitbucket.Repository, error] {
-	return paging.Seq(ctx, opts.Cursor, func(ctx context.Context, cursor string) (bitbucket.Page[*bitbucket.Repository], error) {
+	return paging.SeqPrefetch(ctx, opts.Cursor, func(ctx context.Context, cursor string) (bitbucket.Page[*bitbucket.Repository], error) {
 		o := opts
 		o.Cursor = cursor
 		return c.ListRepositoriesPage(ctx, o)

@@ -156,7 +156,7 @@ func nextCursor[T any](cur listCursor, page pageResult[T], pageSize int) string 
 
 // ListRepositories iterates over the repositories opts select; see ListRepositoriesPage.
 func (c *Client) ListRepositories(ctx context.Context, opts bitbucket.ListRepositoriesOptions) iter.Seq2[*bitbucket.Repository, error] {
-	return paging.Seq(ctx, opts.Cursor, func(ctx context.Context, cursor string) (bitbucket.Page[*bitbucket.Repository], error) {
+	return paging.SeqPrefetch(ctx, opts.Cursor, func(ctx context.Context, cursor string) (bitbucket.Page[*bitbucket.Repository], error) {
 		o := opts
 		o.Cursor = cursor
 		return c.ListRepositoriesPage(ctx, o)
