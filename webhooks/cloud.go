@@ -94,50 +94,37 @@ type cloudComment struct {
 // decodeCloud reads a Cloud payload; its errors wrap ErrMalformedPayload.
 func decodeCloud(doc string, w *cloudPayload) error {
 	s := scanner{s: doc}
-	if s.openObject() {
-		for n := 0; ; n++ {
-			key, ok := s.nextKey(n)
-			if !ok {
-				break
+	s.object(func(key string) {
+		switch key {
+		case "actor":
+			s.cloudUser(&w.Actor)
+		case "repository":
+			s.cloudRepo(&w.Repository)
+		case "push":
+			if !s.null() {
+				w.Push = new(cloudPush)
+				s.cloudPush(w.Push)
 			}
-			switch key {
-			case "actor":
-				s.cloudUser(&w.Actor)
-			case "repository":
-				s.cloudRepo(&w.Repository)
-			case "push":
-				if !s.null() {
-					w.Push = new(cloudPush)
-					s.cloudPush(w.Push)
-				}
-			case "pullrequest":
-				if !s.null() {
-					w.PullRequest = new(cloudPR)
-					s.cloudPR(w.PullRequest)
-				}
-			case "comment":
-				if !s.null() {
-					w.Comment = new(cloudComment)
-					s.cloudComment(w.Comment)
-				}
-			default:
-				s.skip()
+		case "pullrequest":
+			if !s.null() {
+				w.PullRequest = new(cloudPR)
+				s.cloudPR(w.PullRequest)
 			}
+		case "comment":
+			if !s.null() {
+				w.Comment = new(cloudComment)
+				s.cloudComment(w.Comment)
+			}
+		default:
+			s.skip()
 		}
-	}
+	})
 	s.end()
 	return s.err
 }
 
 func (s *scanner) cloudUser(u *cloudUser) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "uuid":
 			u.UUID = s.str()
@@ -150,7 +137,7 @@ func (s *scanner) cloudUser(u *cloudUser) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) cloudRepo(r *cloudRepo) {
@@ -158,37 +145,20 @@ func (s *scanner) cloudRepo(r *cloudRepo) {
 }
 
 func (s *scanner) cloudPush(p *cloudPush) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		if key != "changes" {
 			s.skip()
-			continue
+			return
 		}
-		if !s.openArray() {
-			continue
-		}
-		for m := 0; s.nextElem(m); m++ {
+		s.array(func() {
 			p.Changes = append(p.Changes, cloudChange{})
 			s.cloudChange(&p.Changes[len(p.Changes)-1])
-		}
-	}
+		})
+	})
 }
 
 func (s *scanner) cloudChange(c *cloudChange) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "old":
 			s.cloudRefState(&c.Old)
@@ -201,28 +171,18 @@ func (s *scanner) cloudChange(c *cloudChange) {
 		case "forced":
 			c.Forced = s.boolean()
 		case "commits":
-			if !s.openArray() {
-				continue
-			}
-			for m := 0; s.nextElem(m); m++ {
+			s.array(func() {
 				c.Commits = append(c.Commits, cloudCommit{})
 				s.cloudCommit(&c.Commits[len(c.Commits)-1])
-			}
+			})
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) cloudRefState(r *cloudRefState) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "type":
 			r.Type = s.str()
@@ -233,18 +193,11 @@ func (s *scanner) cloudRefState(r *cloudRefState) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) cloudCommit(c *cloudCommit) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "hash":
 			c.Hash = s.str()
@@ -257,18 +210,11 @@ func (s *scanner) cloudCommit(c *cloudCommit) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) cloudAuthor(a *cloudAuthor) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "raw":
 			a.Raw = s.str()
@@ -277,18 +223,11 @@ func (s *scanner) cloudAuthor(a *cloudAuthor) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) cloudPR(p *cloudPR) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "id":
 			p.ID = int(s.integer(0))
@@ -313,18 +252,11 @@ func (s *scanner) cloudPR(p *cloudPR) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) cloudPRRef(r *cloudPRRef) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "branch":
 			r.Branch = s.stringIn("name")
@@ -335,18 +267,11 @@ func (s *scanner) cloudPRRef(r *cloudPRRef) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) cloudComment(c *cloudComment) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "id":
 			c.ID = s.integer(64)
@@ -363,7 +288,7 @@ func (s *scanner) cloudComment(c *cloudComment) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 // fill copies the decoded payload into ev.

@@ -462,80 +462,77 @@ func (s *scanner) time() time.Time {
 	return time.Time{}
 }
 
-// stringIn reads an object (or null) and returns its string member name, skipping the others.
-func (s *scanner) stringIn(name string) string {
-	v := ""
+// object reads an object (or null) member by member, handing each member's key to member, which
+// must consume the value (s.skip() for a key it does not use). It stops at the closing brace or at
+// the first error.
+func (s *scanner) object(member func(key string)) {
 	if !s.openObject() {
-		return v
+		return
 	}
 	for n := 0; ; n++ {
 		key, ok := s.nextKey(n)
 		if !ok {
-			return v
+			return
 		}
+		member(key)
+	}
+}
+
+// array reads an array (or null), calling elem once per element; elem must consume it.
+func (s *scanner) array(elem func()) {
+	if !s.openArray() {
+		return
+	}
+	for m := 0; s.nextElem(m); m++ {
+		elem()
+	}
+}
+
+// stringIn reads an object (or null) and returns its string member name, skipping the others.
+func (s *scanner) stringIn(name string) (v string) {
+	s.object(func(key string) {
 		if key == name {
 			v = s.str()
 		} else {
 			s.skip()
 		}
-	}
+	})
+	return v
 }
 
 // int64In reads an object (or null) and returns its integer member name, skipping the others.
-func (s *scanner) int64In(name string) int64 {
-	var v int64
-	if !s.openObject() {
-		return v
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return v
-		}
+func (s *scanner) int64In(name string) (v int64) {
+	s.object(func(key string) {
 		if key == name {
 			v = s.integer(64)
 		} else {
 			s.skip()
 		}
-	}
+	})
+	return v
 }
 
 // href reads a Cloud links object and returns links[rel].href.
-func (s *scanner) href(rel string) string {
-	v := ""
-	if !s.openObject() {
-		return v
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return v
-		}
+func (s *scanner) href(rel string) (v string) {
+	s.object(func(key string) {
 		if key == rel {
 			v = s.stringIn("href")
 		} else {
 			s.skip()
 		}
-	}
+	})
+	return v
 }
 
 // firstHref reads a Data Center links object and returns links[rel][0].href.
-func (s *scanner) firstHref(rel string) string {
-	v := ""
-	if !s.openObject() {
-		return v
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return v
-		}
+func (s *scanner) firstHref(rel string) (v string) {
+	s.object(func(key string) {
 		if key != rel {
 			s.skip()
-			continue
+			return
 		}
 		if !s.openArray() {
-			continue
+			return
 		}
 		for m := 0; s.nextElem(m); m++ {
 			if m == 0 {
@@ -544,5 +541,6 @@ func (s *scanner) firstHref(rel string) string {
 				s.skip()
 			}
 		}
-	}
+	})
+	return v
 }

@@ -80,66 +80,50 @@ type serverComment struct {
 // decodeServer reads a Data Center payload; its errors wrap ErrMalformedPayload.
 func decodeServer(doc string, w *serverPayload) error {
 	s := scanner{s: doc}
-	if s.openObject() {
-		for n := 0; ; n++ {
-			key, ok := s.nextKey(n)
-			if !ok {
-				break
+	s.object(func(key string) {
+		switch key {
+		case "date":
+			w.Date = s.time()
+		case "actor":
+			s.serverUser(&w.Actor)
+		case "repository":
+			s.serverRepo(&w.Repository)
+		case "changes":
+			if !s.openArray() {
+				return
 			}
-			switch key {
-			case "date":
-				w.Date = s.time()
-			case "actor":
-				s.serverUser(&w.Actor)
-			case "repository":
-				s.serverRepo(&w.Repository)
-			case "changes":
-				if !s.openArray() {
-					continue
-				}
-				w.Changes = []serverChange{}
-				for m := 0; s.nextElem(m); m++ {
-					w.Changes = append(w.Changes, serverChange{})
-					s.serverChange(&w.Changes[len(w.Changes)-1])
-				}
-			case "commits":
-				if !s.openArray() {
-					continue
-				}
-				for m := 0; s.nextElem(m); m++ {
-					w.Commits = append(w.Commits, serverCommit{})
-					s.serverCommit(&w.Commits[len(w.Commits)-1])
-				}
-			case "pullRequest":
-				if !s.null() {
-					w.PullRequest = new(serverPR)
-					s.serverPR(w.PullRequest)
-				}
-			case "comment":
-				if !s.null() {
-					w.Comment = new(serverComment)
-					s.serverComment(w.Comment)
-				}
-			case "commentParentId":
-				w.CommentParentID = s.integer(64)
-			default:
-				s.skip()
+			w.Changes = []serverChange{}
+			for m := 0; s.nextElem(m); m++ {
+				w.Changes = append(w.Changes, serverChange{})
+				s.serverChange(&w.Changes[len(w.Changes)-1])
 			}
+		case "commits":
+			s.array(func() {
+				w.Commits = append(w.Commits, serverCommit{})
+				s.serverCommit(&w.Commits[len(w.Commits)-1])
+			})
+		case "pullRequest":
+			if !s.null() {
+				w.PullRequest = new(serverPR)
+				s.serverPR(w.PullRequest)
+			}
+		case "comment":
+			if !s.null() {
+				w.Comment = new(serverComment)
+				s.serverComment(w.Comment)
+			}
+		case "commentParentId":
+			w.CommentParentID = s.integer(64)
+		default:
+			s.skip()
 		}
-	}
+	})
 	s.end()
 	return s.err
 }
 
 func (s *scanner) serverUser(u *serverUser) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "id":
 			u.ID = s.id()
@@ -154,18 +138,11 @@ func (s *scanner) serverUser(u *serverUser) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) serverRepo(r *serverRepo) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "slug":
 			r.Slug = s.str()
@@ -174,19 +151,12 @@ func (s *scanner) serverRepo(r *serverRepo) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) serverChange(c *serverChange) {
-	if !s.openObject() {
-		return
-	}
 	refID := ""
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			break
-		}
+	s.object(func(key string) {
 		switch key {
 		case "ref":
 			s.serverRef(c)
@@ -201,21 +171,14 @@ func (s *scanner) serverChange(c *serverChange) {
 		default:
 			s.skip()
 		}
-	}
+	})
 	if c.RefID == "" {
 		c.RefID = refID
 	}
 }
 
 func (s *scanner) serverRef(c *serverChange) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "id":
 			c.RefID = s.str()
@@ -226,18 +189,11 @@ func (s *scanner) serverRef(c *serverChange) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) serverCommit(c *serverCommit) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "id":
 			c.ID = s.str()
@@ -250,18 +206,11 @@ func (s *scanner) serverCommit(c *serverCommit) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) serverPR(p *serverPR) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "id":
 			p.ID = int(s.integer(0))
@@ -286,36 +235,22 @@ func (s *scanner) serverPR(p *serverPR) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 // serverParticipant reads a participant object ({user, role, approved, status}) into its user.
 func (s *scanner) serverParticipant(u *serverUser) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		if key == "user" {
 			s.serverUser(u)
 		} else {
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) serverPRRef(r *serverPRRef) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "id":
 			r.ID = s.str()
@@ -328,18 +263,11 @@ func (s *scanner) serverPRRef(r *serverPRRef) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 func (s *scanner) serverComment(c *serverComment) {
-	if !s.openObject() {
-		return
-	}
-	for n := 0; ; n++ {
-		key, ok := s.nextKey(n)
-		if !ok {
-			return
-		}
+	s.object(func(key string) {
 		switch key {
 		case "id":
 			c.ID = s.integer(64)
@@ -352,7 +280,7 @@ func (s *scanner) serverComment(c *serverComment) {
 		default:
 			s.skip()
 		}
-	}
+	})
 }
 
 // fill copies the decoded payload into ev.
