@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
@@ -109,7 +111,7 @@ func explain(err error) problem {
 	var ce *server.CheckError
 	if errors.As(err, &ce) {
 		p.Reason = string(ce.Reason)
-		p.Text = ce.Hint
+		p.Text = sentence(ce.Hint)
 	}
 	var unknownCA x509.UnknownAuthorityError
 	switch {
@@ -189,4 +191,18 @@ func (d *Demo) cloudFake() *bitbuckettest.Server {
 		return nil
 	}
 	return d.Cloud
+}
+
+// sentence capitalises the first letter of s and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
 }
