@@ -99,6 +99,13 @@ func (h *harness) post(c *http.Client, path string, form url.Values) response {
 	return do(h.t, c, req)
 }
 
+// connCount returns how many connections the application holds.
+func (h *harness) connCount() int {
+	h.app.mu.Lock()
+	defer h.app.mu.Unlock()
+	return len(h.app.conns)
+}
+
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf opens the self-hosted form with c and returns the session's CSRF token.
@@ -299,7 +306,7 @@ func TestCloudCallbackRefusesStateMismatch(t *testing.T) {
 	if r := h.get(c, callback3); r.status != http.StatusBadRequest {
 		t.Errorf("replayed callback: status %d, want 400", r.status)
 	}
-	if n := len(h.app.conns); n != 1 {
+	if n := h.connCount(); n != 1 {
 		t.Errorf("%d connections made, want only the genuine one", n)
 	}
 }
@@ -328,7 +335,7 @@ func TestPostWithoutCSRFTokenIsRefused(t *testing.T) {
 			}
 		}
 	}
-	if n := len(h.app.conns); n != 0 {
+	if n := h.connCount(); n != 0 {
 		t.Errorf("%d connections made by refused forms", n)
 	}
 	if n := h.demo.Server.TotalRequests(); n != 0 {
@@ -418,7 +425,7 @@ func TestServerConnectionFailuresAreExplained(t *testing.T) {
 			if n := h.demo.Server.TotalRequests(); n != tc.wantFakes {
 				t.Errorf("the Data Center fake got %d requests, want %d", n, tc.wantFakes)
 			}
-			if n := len(h.app.conns); n != 0 {
+			if n := h.connCount(); n != 0 {
 				t.Errorf("%d connections kept after a failed test", n)
 			}
 		})
@@ -484,7 +491,7 @@ func TestConnectCreatesTheWebhookOnce(t *testing.T) {
 	}
 }
 
-var deliveryRE = regexp.MustCompile(`<tr class="delivery" data-key="([^"]+)" data-repo="([^"]+)">`)
+var deliveryRE = regexp.MustCompile(`<tr class="delivery" data-key="([^"]+)" data-repo="([^"]+)" data-id="([^"]*)">`)
 
 func TestPushAppearsOnDeliveriesPage(t *testing.T) {
 	for _, provider := range []bitbucket.Provider{bitbucket.Cloud, bitbucket.Server} {
@@ -535,6 +542,16 @@ func TestPushAppearsOnDeliveriesPage(t *testing.T) {
 					if d[1] != wantKey || d[2] != ref.String() {
 						t.Errorf("delivery %q on %q, want %q on %q", d[1], d[2], wantKey, ref)
 					}
+				}
+				// Newest first: the first row is the delivery received last.
+				h.app.mu.Lock()
+				conn := h.app.conns[id]
+				h.app.mu.Unlock()
+				conn.mu.Lock()
+				last := conn.deliveries[len(conn.deliveries)-1].DeliveryID
+				conn.mu.Unlock()
+				if last == "" || got[0][3] != last {
+					t.Errorf("first row is delivery %q, want the newest %q", got[0][3], last)
 				}
 			}
 		})
