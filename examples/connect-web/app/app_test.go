@@ -576,3 +576,31 @@ func TestCloudNotConfigured(t *testing.T) {
 		t.Errorf("connect cloud without a consumer: status %d", r.status)
 	}
 }
+
+func TestSessionCookieIsHttpOnlyAndLax(t *testing.T) {
+	h := newHarness(t, nil)
+	resp, err := http.Get(h.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var found bool
+	for _, c := range resp.Cookies() {
+		if c.Name != cookieName {
+			continue
+		}
+		found = true
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || len(c.Value) < 40 {
+			t.Errorf("session cookie %+v: want HttpOnly, SameSite=Lax, Path=/ and a long random value", c)
+		}
+	}
+	if !found {
+		t.Fatal("no session cookie set")
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("Content-Security-Policy %q", csp)
+	}
+	if rp := resp.Header.Get("Referrer-Policy"); rp != "no-referrer" {
+		t.Errorf("Referrer-Policy %q: the OAuth callback's code could leak in a Referer", rp)
+	}
+}
