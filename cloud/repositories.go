@@ -168,23 +168,19 @@ func (c *Client) fetchRepos(ctx context.Context, ws, link string, cur repoCursor
 		}
 		req.Path, req.Query = httpx.Path("repositories", ws), q
 	}
-	var page wireRepositoryPage
+	page := repoListPage{items: make([]*bitbucket.Repository, 0, cur.PageSize)}
 	if _, err := c.do(ctx, req, &page); err != nil {
 		return nil, "", err
 	}
-	if link != "" && page.Next == link {
+	if link != "" && page.next == link {
 		return nil, "", stalled("repository")
 	}
-	items := make([]*bitbucket.Repository, len(page.Values))
-	for i := range page.Values {
-		items[i] = toRepository(&page.Values[i])
-	}
-	if page.Next != "" {
-		if err := c.checkLink(page.Next); err != nil {
+	if page.next != "" {
+		if err := c.checkLink(page.next); err != nil {
 			return nil, "", err
 		}
 	}
-	return items, page.Next, nil
+	return page.items, page.next, nil
 }
 
 // GetRepository returns one repository (GET /repositories/{workspace}/{slug}).
