@@ -1,7 +1,3 @@
-// Package clientopt holds the configuration that bitbucket.Option values fill.
-//
-// It imports only the standard library, so that package bitbucket can declare its options without
-// depending on the HTTP stack that reads them.
 package clientopt
 
 import (

@@ -1,6 +1,3 @@
-// Package conformance is one table of neutral behaviours that every bitbucket.Connector must
-// show, run against each provider on its bitbuckettest fake. A behaviour that differs between the
-// providers is a bug in one of them, not a row to special-case.
 package conformance
 
 import (

@@ -1,5 +1,3 @@
-// Package paging is the one pagination iterator of the module, with its loop guard, and the
-// encoding of the opaque cursors that Page.Next carries.
 package paging
 
 import (
