@@ -89,17 +89,41 @@ func getPage[T any](ctx context.Context, c *Client, path string, query url.Value
 		return pageResult[T]{}, err
 	}
 	res := pageResult[T]{values: w.Values, limit: w.Limit}
-	if w.IsLastPage {
-		return res, nil
-	}
+	var err error
+	res.next, res.more, err = following(path, start, w.IsLastPage, w.NextPageStart)
+	return res, err
+}
+
+// following checks that a page leads somewhere and returns where the next one starts; more is
+// false on the last page.
+func following(path string, start int, isLastPage bool, nextPageStart *int) (next int, more bool, err error) {
 	switch {
-	case w.NextPageStart == nil:
-		return res, fmt.Errorf("%w: %s: the server says more pages follow (isLastPage false) but gives no nextPageStart", bitbucket.ErrPaginationStalled, path)
-	case *w.NextPageStart <= start:
-		return res, fmt.Errorf("%w: %s: nextPageStart %d does not move past start %d", bitbucket.ErrPaginationStalled, path, *w.NextPageStart, start)
+	case isLastPage:
+		return 0, false, nil
+	case nextPageStart == nil:
+		return 0, false, fmt.Errorf("%w: %s: the server says more pages follow (isLastPage false) but gives no nextPageStart", bitbucket.ErrPaginationStalled, path)
+	case *nextPageStart <= start:
+		return 0, false, fmt.Errorf("%w: %s: nextPageStart %d does not move past start %d", bitbucket.ErrPaginationStalled, path, *nextPageStart, start)
 	}
-	res.next, res.more = *w.NextPageStart, true
-	return res, nil
+	return *nextPageStart, true, nil
+}
+
+// getRepoPage is getPage for repositories, decoded straight into neutral ones (repoListPage).
+func getRepoPage(ctx context.Context, c *Client, path string, query url.Values, start, limit int) (pageResult[*bitbucket.Repository], error) {
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = v
+	}
+	q.Set("start", strconv.Itoa(start))
+	q.Set("limit", strconv.Itoa(limit))
+	w := repoListPage{items: make([]*bitbucket.Repository, 0, min(limit, maxPageLimit))}
+	if _, err := c.http.Do(ctx, httpx.Request{Method: "GET", Path: path, Query: q}, &w); err != nil {
+		return pageResult[*bitbucket.Repository]{}, err
+	}
+	res := pageResult[*bitbucket.Repository]{values: w.items, limit: w.limit}
+	var err error
+	res.next, res.more, err = following(path, start, w.isLastPage, w.nextPageStart)
+	return res, err
 }
 
 // ListNamespaces iterates over the projects the caller can see (GET /projects), filtered by name
@@ -184,15 +208,19 @@ func (c *Client) ListRepositoriesPage(ctx context.Context, opts bitbucket.ListRe
 	// Matching the project here can leave a page empty; read on (a bounded number of pages) so
 	// that a project far down the list does not look like a stalled listing.
 	for fetched := 1; ; fetched++ {
-		page, err := getPage[wireRepository](ctx, c, rt.path, rt.query, cur.Start, limit)
+		page, err := getRepoPage(ctx, c, rt.path, rt.query, cur.Start, limit)
 		if err != nil {
 			return out, err
 		}
-		for _, w := range page.values {
-			if rt.project != "" && !strings.EqualFold(w.Project.Key, rt.project) {
-				continue
+		if rt.project == "" && out.Items == nil {
+			out.Items = page.values
+		} else {
+			for _, r := range page.values {
+				if rt.project != "" && !strings.EqualFold(r.Project, rt.project) {
+					continue
+				}
+				out.Items = append(out.Items, r)
 			}
-			out.Items = append(out.Items, convertRepository(w))
 		}
 		if !page.more {
 			return out, nil
