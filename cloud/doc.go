@@ -15,10 +15,9 @@
 // OAuth 2.0 consumers, for a product that connects its users' accounts. Create the consumer in
 // Workspace settings → OAuth consumers, with the product's callback URL (the redirect_uri sent
 // must sit under it), and tick the permissions the product needs: Account: Read (who the user is,
-// their workspaces and permissions; add Email for the address), Repositories: Read (Admin too to
-// read repository permissions on behalf of admins), Webhooks: Read and write, and Pull requests:
-// Read so that pull-request events can be subscribed. The ticked permissions are the token's
-// scopes: the authorize URL takes none. Then:
+// their workspaces and repository permissions; add Email for the address), Repositories: Read,
+// Pull requests: Read (so that pull-request events can be subscribed), and Webhooks: Read and
+// write. The ticked permissions are the token's scopes: the authorize URL takes none. Then:
 //
 //	cfg := auth.CloudOAuth2Config(key, secret, "https://product.example.com/bitbucket/callback")
 //	states := auth.NewStateStore(10 * time.Minute)
@@ -40,9 +39,11 @@
 // before anyone uses it, and a replica that loses the race adopting the winner's token.
 //
 // API tokens, for a person or a service account. Created at id.atlassian.com (Security → Create
-// API token with scopes), with an expiry of at most a year and granular scopes fixed at creation
-// (read:repository:bitbucket, read:webhook:bitbucket, write:webhook:bitbucket, …). REST calls use
-// HTTP Basic with the Atlassian account email, not the Bitbucket username:
+// API token with scopes), with an expiry of at most a year and granular scopes fixed at creation.
+// This package needs read:user:bitbucket, read:workspace:bitbucket, read:repository:bitbucket,
+// and read:webhook:bitbucket, write:webhook:bitbucket and delete:webhook:bitbucket to manage
+// webhooks. REST calls use HTTP Basic with the Atlassian account email, not the Bitbucket
+// username:
 //
 //	client, err := cloud.New(auth.Basic("jane@example.com", apiToken))
 //
@@ -68,6 +69,11 @@
 // ListRepositories walks every workspace of the caller in slug order; its cursor remembers the
 // workspace and the link inside it, so another replica resumes where this one stopped.
 //
-// Provider-specific extras are methods on *Client: ListWorkspaces (with the administrator flag)
-// and BaseURL.
+// Provider-specific extras are methods on *Client: ListWorkspaces and ListWorkspacesPage (with
+// the workspace uuid and the administrator flag) and BaseURL.
+//
+// # Testing
+//
+// bitbuckettest.NewCloud is an in-process fake of the API and of the OAuth endpoints; pass its
+// Options to New. The examples of this package run on it.
 package cloud

@@ -1,6 +1,6 @@
 // Package server connects to self-hosted Bitbucket Server and Bitbucket Data Center through
-// REST 1.0. Its Client implements bitbucket.Connector; Data Center extras (Version, Project,
-// BaseURL) are methods on *Client.
+// REST 1.0. Its Client implements bitbucket.Connector; Data Center extras (Version,
+// ApplicationProperties, Project, BaseURL) are methods on *Client.
 //
 // # The server's address
 //
@@ -50,6 +50,15 @@
 //
 // Lists follow the server's nextPageStart and never compute page offsets. PageSize 0 asks for
 // 1000 items per page and then for whatever limit the server answered with. A server that claims
-// more pages without naming where the next starts ends the listing with
+// more pages without naming where the next starts, or repeats a start, ends the listing with
 // bitbucket.ErrPaginationStalled.
+//
+// # Testing and diagnosis
+//
+// bitbuckettest.NewServer is an in-process fake of Data Center 9.4 under a context path, with
+// its quirks (401 for a missing permission, nextPageStart that is not start+limit) and older
+// versions on demand (SetVersion); pass its Options to New. The examples of this package run on
+// it. For a real server that cannot be reached, the bbdoctor example program checks each step
+// (URL, host policy, DNS, TCP, TLS, version, token, repository, admin permission, webhook API) and
+// says how to fix the first failure.
 package server
