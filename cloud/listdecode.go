@@ -8,12 +8,14 @@ import (
 )
 
 // repoListPage is a page of GET /repositories/{workspace} decoded straight into neutral
-// repositories. It gives the same result as decoding a wireRepositoryPage and converting each
-// value with toRepository, at two allocations a repository (its record and one string holding all
-// its text) where the reflective decoder makes one for every string, link and nested object.
+// repositories, in one pass over the bytes. It gives the same result as decoding a
+// wireRepositoryPage and converting each value with toRepository, at two allocations a
+// repository (its record and one string holding all its text) where the reflective decoder makes
+// one for every string, link and nested object.
 type repoListPage struct {
 	items   []*bitbucket.Repository
 	next    string
+	d       jsonwalk.Decoder
 	scratch []byte // reused for each repository's text
 }
 
@@ -38,45 +40,38 @@ type repoSpans struct {
 
 // UnmarshalJSON decodes a page; encoding/json has validated data before calling it.
 func (p *repoListPage) UnmarshalJSON(data []byte) error {
-	return jsonwalk.Object(data, func(key, val []byte) error {
+	d := &p.d
+	d.Reset(data)
+	return d.Object(func(key []byte) error {
 		switch {
 		case jsonwalk.KeyIs(key, "next"):
-			var b []byte
-			b, ok, err := jsonwalk.AppendString(b, val)
-			if err != nil {
-				return err
-			}
+			b, ok, err := d.AppendString(nil)
 			if ok {
 				p.next = string(b)
 			}
+			return err
 		case jsonwalk.KeyIs(key, "values"):
-			if jsonwalk.IsNull(val) {
+			p.items = p.items[:0]
+			if d.Null() {
 				p.items = nil
 				return nil
 			}
-			p.items = p.items[:0]
-			return jsonwalk.Array(val, func(elem []byte) error {
-				if jsonwalk.IsNull(elem) {
-					p.items = append(p.items, toRepository(&wireRepository{}))
-					return nil
+			return d.Array(func() error {
+				r, err := p.repository()
+				if err == nil {
+					p.items = append(p.items, r)
 				}
-				r, err := p.repository(elem)
-				if err != nil {
-					return err
-				}
-				p.items = append(p.items, r)
-				return nil
+				return err
 			})
 		}
 		return nil
 	})
 }
 
-// str appends the JSON string val to scratch and records where it went; null leaves the field as
-// it was.
-func (p *repoListPage) str(dst *span, val []byte) error {
+// str reads a string into scratch and records where it went; null leaves the field as it was.
+func (p *repoListPage) str(dst *span) error {
 	from := len(p.scratch)
-	b, ok, err := jsonwalk.AppendString(p.scratch, val)
+	b, ok, err := p.d.AppendString(p.scratch)
 	if err != nil || !ok {
 		return err
 	}
@@ -85,40 +80,44 @@ func (p *repoListPage) str(dst *span, val []byte) error {
 	return nil
 }
 
-// repository decodes one repository object, as toRepository would convert it.
-func (p *repoListPage) repository(obj []byte) (*bitbucket.Repository, error) {
+// repository decodes one repository object, as toRepository would convert it; null is a
+// repository with every field empty, as the reflective decoder makes it.
+func (p *repoListPage) repository() (*bitbucket.Repository, error) {
+	d := &p.d
 	p.scratch = p.scratch[:0]
 	var s repoSpans
-	err := jsonwalk.Object(obj, func(key, val []byte) error {
+	err := d.Object(func(key []byte) error {
 		switch {
 		case jsonwalk.KeyIs(key, "uuid"):
-			return p.str(&s.uuid, val)
+			return p.str(&s.uuid)
 		case jsonwalk.KeyIs(key, "full_name"):
-			return p.str(&s.fullName, val)
+			return p.str(&s.fullName)
 		case jsonwalk.KeyIs(key, "name"):
-			return p.str(&s.name, val)
+			return p.str(&s.name)
 		case jsonwalk.KeyIs(key, "description"):
-			return p.str(&s.description, val)
+			return p.str(&s.description)
 		case jsonwalk.KeyIs(key, "updated_on"):
-			return p.str(&s.updated, val)
+			return p.str(&s.updated)
 		case jsonwalk.KeyIs(key, "is_private"):
-			b, ok, err := jsonwalk.Bool(val)
+			b, ok, err := d.Bool()
 			if ok {
 				s.private = b
 			}
 			return err
 		case jsonwalk.KeyIs(key, "mainbranch"):
-			if jsonwalk.IsNull(val) {
+			if d.Null() {
 				s.branch = span{}
+				return nil
 			}
-			return p.member(val, "name", &s.branch)
+			return p.member("name", &s.branch)
 		case jsonwalk.KeyIs(key, "project"):
-			if jsonwalk.IsNull(val) {
+			if d.Null() {
 				s.project = span{}
+				return nil
 			}
-			return p.member(val, "key", &s.project)
+			return p.member("key", &s.project)
 		case jsonwalk.KeyIs(key, "links"):
-			return p.links(val, &s)
+			return p.links(&s)
 		}
 		return nil
 	})
@@ -126,8 +125,7 @@ func (p *repoListPage) repository(obj []byte) (*bitbucket.Repository, error) {
 		return nil, err
 	}
 	text := string(p.scratch)
-	full := s.fullName.of(text)
-	ns, slug, _ := strings.Cut(full, "/")
+	ns, slug, _ := strings.Cut(s.fullName.of(text), "/")
 	return &bitbucket.Repository{
 		Ref:           bitbucket.RepoRef{Namespace: ns, Slug: slug},
 		ID:            s.uuid.of(text),
@@ -143,49 +141,40 @@ func (p *repoListPage) repository(obj []byte) (*bitbucket.Repository, error) {
 	}, nil
 }
 
-// member reads the string member name of the object val into dst.
-func (p *repoListPage) member(val []byte, name string, dst *span) error {
-	return jsonwalk.Object(val, func(k, v []byte) error {
+// member reads the string member name of an object into dst.
+func (p *repoListPage) member(name string, dst *span) error {
+	return p.d.Object(func(k []byte) error {
 		if jsonwalk.KeyIs(k, name) {
-			return p.str(dst, v)
+			return p.str(dst)
 		}
 		return nil
 	})
 }
 
 // links reads links.html.href and the https and ssh clone links.
-func (p *repoListPage) links(val []byte, s *repoSpans) error {
-	return jsonwalk.Object(val, func(k, v []byte) error {
+func (p *repoListPage) links(s *repoSpans) error {
+	d := &p.d
+	return d.Object(func(k []byte) error {
 		switch {
 		case jsonwalk.KeyIs(k, "html"):
-			if jsonwalk.IsNull(v) {
-				return nil
-			}
-			return p.member(v, "href", &s.html)
+			return p.member("href", &s.html)
 		case jsonwalk.KeyIs(k, "clone"):
-			if jsonwalk.IsNull(v) {
-				s.https, s.ssh = span{}, span{}
-				return nil
-			}
 			var https, ssh span
-			err := jsonwalk.Array(v, func(elem []byte) error {
+			err := d.Array(func() error {
 				var href span
 				var isHTTPS, isSSH bool
-				err := jsonwalk.Object(elem, func(k, v []byte) error {
-					var err error
+				err := d.Object(func(k []byte) error {
 					switch {
 					case jsonwalk.KeyIs(k, "href"):
-						return p.str(&href, v)
+						return p.str(&href)
 					case jsonwalk.KeyIs(k, "name"):
-						if jsonwalk.IsNull(v) {
-							return nil // null leaves the name as it was
+						var buf [8]byte
+						b, ok, err := d.AppendString(buf[:0])
+						if err != nil || !ok {
+							return err // null leaves the name as it was
 						}
-						if isHTTPS, err = jsonwalk.StringEquals(v, "https", true); err != nil || isHTTPS {
-							isSSH = false
-							return err
-						}
-						isSSH, err = jsonwalk.StringEquals(v, "ssh", true)
-						return err
+						isHTTPS = strings.EqualFold(string(b), "https")
+						isSSH = strings.EqualFold(string(b), "ssh")
 					}
 					return nil
 				})

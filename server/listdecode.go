@@ -6,7 +6,7 @@ import (
 )
 
 // repoListPage is a page of repositories decoded straight into neutral repositories, with the
-// paging envelope. It gives the same result as decoding a wirePage[wireRepository] and converting
+// paging envelope, in one pass over the bytes. It gives the same result as decoding a wirePage[wireRepository] and converting
 // each value with convertRepository, at two allocations a repository (its record and one string
 // holding all its text).
 type repoListPage struct {
@@ -14,6 +14,7 @@ type repoListPage struct {
 	isLastPage    bool
 	nextPageStart *int
 	items         []*bitbucket.Repository
+	d             jsonwalk.Decoder
 	scratch       []byte // reused for each repository's text
 }
 
@@ -31,39 +32,42 @@ func (s span) of(text string) string {
 
 // UnmarshalJSON decodes a page; encoding/json has validated data before calling it.
 func (p *repoListPage) UnmarshalJSON(data []byte) error {
-	return jsonwalk.Object(data, func(key, val []byte) error {
+	d := &p.d
+	d.Reset(data)
+	return d.Object(func(key []byte) error {
 		switch {
 		case jsonwalk.KeyIs(key, "limit"):
-			n, _, ok, err := jsonwalk.Int(val)
+			n, _, ok, err := d.Int()
 			if ok {
 				p.limit = int(n)
 			}
 			return err
 		case jsonwalk.KeyIs(key, "isLastPage"):
-			b, ok, err := jsonwalk.Bool(val)
+			b, ok, err := d.Bool()
 			if ok {
 				p.isLastPage = b
 			}
 			return err
 		case jsonwalk.KeyIs(key, "nextPageStart"):
-			if jsonwalk.IsNull(val) {
+			n, _, ok, err := d.Int()
+			switch {
+			case err != nil:
+				return err
+			case !ok:
 				p.nextPageStart = nil
-				return nil
-			}
-			n, _, _, err := jsonwalk.Int(val)
-			if err == nil {
+			default:
 				v := int(n)
 				p.nextPageStart = &v
 			}
-			return err
+			return nil
 		case jsonwalk.KeyIs(key, "values"):
 			p.items = p.items[:0]
-			if jsonwalk.IsNull(val) {
+			if d.Null() {
 				p.items = nil
 				return nil
 			}
-			return jsonwalk.Array(val, func(elem []byte) error {
-				r, err := p.repository(elem)
+			return d.Array(func() error {
+				r, err := p.repository()
 				if err == nil {
 					p.items = append(p.items, r)
 				}
@@ -74,9 +78,10 @@ func (p *repoListPage) UnmarshalJSON(data []byte) error {
 	})
 }
 
-func (p *repoListPage) str(dst *span, val []byte) error {
+// str reads a string into scratch and records where it went; null leaves the field as it was.
+func (p *repoListPage) str(dst *span) error {
 	from := len(p.scratch)
-	b, ok, err := jsonwalk.AppendString(p.scratch, val)
+	b, ok, err := p.d.AppendString(p.scratch)
 	if err != nil || !ok {
 		return err
 	}
@@ -92,13 +97,14 @@ type repoSpans struct {
 }
 
 // repository decodes one RestRepository, as convertRepository would convert it.
-func (p *repoListPage) repository(obj []byte) (*bitbucket.Repository, error) {
+func (p *repoListPage) repository() (*bitbucket.Repository, error) {
+	d := &p.d
 	p.scratch = p.scratch[:0]
 	var s repoSpans
-	err := jsonwalk.Object(obj, func(key, val []byte) error {
+	err := d.Object(func(key []byte) error {
 		switch {
 		case jsonwalk.KeyIs(key, "id"):
-			n, digits, ok, err := jsonwalk.Int(val)
+			n, digits, ok, err := d.Int()
 			switch {
 			case err != nil || !ok:
 				return err
@@ -110,34 +116,34 @@ func (p *repoListPage) repository(obj []byte) (*bitbucket.Repository, error) {
 				s.id = span{from: from, to: len(p.scratch), set: true}
 			}
 		case jsonwalk.KeyIs(key, "slug"):
-			return p.str(&s.slug, val)
+			return p.str(&s.slug)
 		case jsonwalk.KeyIs(key, "name"):
-			return p.str(&s.name, val)
+			return p.str(&s.name)
 		case jsonwalk.KeyIs(key, "description"):
-			return p.str(&s.description, val)
+			return p.str(&s.description)
 		case jsonwalk.KeyIs(key, "defaultBranch"):
-			return p.str(&s.branch, val)
+			return p.str(&s.branch)
 		case jsonwalk.KeyIs(key, "public"):
-			b, ok, err := jsonwalk.Bool(val)
+			b, ok, err := d.Bool()
 			if ok {
 				s.public = b
 			}
 			return err
 		case jsonwalk.KeyIs(key, "archived"):
-			b, ok, err := jsonwalk.Bool(val)
+			b, ok, err := d.Bool()
 			if ok {
 				s.archived = b
 			}
 			return err
 		case jsonwalk.KeyIs(key, "project"):
-			return jsonwalk.Object(val, func(k, v []byte) error {
+			return d.Object(func(k []byte) error {
 				if jsonwalk.KeyIs(k, "key") {
-					return p.str(&s.project, v)
+					return p.str(&s.project)
 				}
 				return nil
 			})
 		case jsonwalk.KeyIs(key, "links"):
-			return p.links(val, &s)
+			return p.links(&s)
 		}
 		return nil
 	})
@@ -162,43 +168,48 @@ func (p *repoListPage) repository(obj []byte) (*bitbucket.Repository, error) {
 }
 
 // links reads the first self link and the first http(s) and ssh clone links.
-func (p *repoListPage) links(val []byte, s *repoSpans) error {
-	return jsonwalk.Object(val, func(k, v []byte) error {
+func (p *repoListPage) links(s *repoSpans) error {
+	d := &p.d
+	return d.Object(func(k []byte) error {
 		switch {
 		case jsonwalk.KeyIs(k, "self"):
 			s.self = span{}
 			first := true
-			return jsonwalk.Array(v, func(elem []byte) error {
-				if !first {
-					return checkLink(elem)
+			return d.Array(func() error {
+				var href span
+				err := p.link(&href, nil)
+				if first {
+					s.self, first = href, false
 				}
-				first = false
-				return p.linkFields(elem, &s.self, nil)
+				return err
 			})
 		case jsonwalk.KeyIs(k, "clone"):
 			s.http, s.ssh = span{}, span{}
-			return jsonwalk.Array(v, func(elem []byte) error {
+			return d.Array(func() error {
 				var href span
 				var name [8]byte
 				n := 0
-				if err := p.linkFields(elem, &href, func(v []byte) error {
-					b, ok, err := jsonwalk.AppendString(name[:0], v)
-					if ok && len(b) <= len(name) {
+				if err := p.link(&href, func() error {
+					b, ok, err := d.AppendString(name[:0])
+					switch {
+					case err != nil || !ok:
+						return err // null leaves the name as it was
+					case len(b) <= len(name):
 						n = copy(name[:], b)
-					} else if ok {
-						n = 0 // too long to be a name we use
+					default:
+						n = 0 // too long to be a name used here
 					}
-					return err
+					return nil
 				}); err != nil {
 					return err
 				}
 				switch string(name[:n]) {
 				case "http", "https":
-					if !s.http.set || s.http.from == s.http.to {
+					if s.http.from == s.http.to {
 						s.http = href
 					}
 				case "ssh":
-					if !s.ssh.set || s.ssh.from == s.ssh.to {
+					if s.ssh.from == s.ssh.to {
 						s.ssh = href
 					}
 				}
@@ -209,27 +220,18 @@ func (p *repoListPage) links(val []byte, s *repoSpans) error {
 	})
 }
 
-// linkFields reads a link object's href into dst and hands its name to name (when not nil).
-func (p *repoListPage) linkFields(obj []byte, dst *span, name func([]byte) error) error {
-	return jsonwalk.Object(obj, func(k, v []byte) error {
+// link reads a link object's href into dst and lets name read its name (when not nil); every
+// member is type-checked, as the reflective decoder would.
+func (p *repoListPage) link(dst *span, name func() error) error {
+	return p.d.Object(func(k []byte) error {
 		switch {
 		case jsonwalk.KeyIs(k, "href"):
-			return p.str(dst, v)
-		case name != nil && jsonwalk.KeyIs(k, "name"):
-			if jsonwalk.IsNull(v) {
-				return nil
+			return p.str(dst)
+		case jsonwalk.KeyIs(k, "name"):
+			if name != nil {
+				return name()
 			}
-			return name(v)
-		}
-		return nil
-	})
-}
-
-// checkLink type-checks a link object that is not used, as the reflective decoder would.
-func checkLink(obj []byte) error {
-	return jsonwalk.Object(obj, func(k, v []byte) error {
-		if jsonwalk.KeyIs(k, "href") || jsonwalk.KeyIs(k, "name") {
-			_, _, err := jsonwalk.AppendString(nil, v)
+			_, _, err := p.d.AppendString(nil)
 			return err
 		}
 		return nil

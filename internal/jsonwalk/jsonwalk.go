@@ -16,16 +16,52 @@ var ErrSyntax = errors.New("jsonwalk: malformed JSON")
 // maxDepth bounds nesting while skipping values.
 const maxDepth = 10000
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
+// Decoder reads one JSON value in a single pass: each byte is looked at once, whatever the
+// nesting. Its methods read the value at the current position and move past it.
+type Decoder struct {
+	b []byte
+	i int
+}
+
+// NewDecoder returns a Decoder positioned at the start of data.
+func NewDecoder(data []byte) *Decoder { return &Decoder{b: data} }
+
+// Rest returns the input from the next value on (white space skipped).
+func (d *Decoder) Rest() []byte {
+	d.skipSpace()
+	return d.b[d.i:]
+}
+
+// Reset points d at the start of data.
+func (d *Decoder) Reset(data []byte) { d.b, d.i = data, 0 }
+
+func (d *Decoder) skipSpace() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
 		case ' ', '\t', '\n', '\r':
-			i++
+			d.i++
 		default:
-			return i
+			return
 		}
 	}
-	return i
+}
+
+// peek returns the first byte of the next value, 0 at the end.
+func (d *Decoder) peek() byte {
+	d.skipSpace()
+	if d.i < len(d.b) {
+		return d.b[d.i]
+	}
+	return 0
+}
+
+// Null consumes a null and reports whether there was one.
+func (d *Decoder) Null() bool {
+	if d.peek() == 'n' && bytes.HasPrefix(d.b[d.i:], []byte("null")) {
+		d.i += 4
+		return true
+	}
+	return false
 }
 
 // stringEnd returns the index just past the string starting at b[i] == '"'.
@@ -41,14 +77,21 @@ func stringEnd(b []byte, i int) (int, error) {
 	return 0, ErrSyntax
 }
 
-// valueEnd returns the index just past the value starting at b[i].
-func valueEnd(b []byte, i int) (int, error) {
+// Skip moves past the next value, whatever it is.
+func (d *Decoder) Skip() error {
+	d.skipSpace()
+	b, i := d.b, d.i
 	if i >= len(b) {
-		return 0, ErrSyntax
+		return ErrSyntax
 	}
 	switch b[i] {
 	case '"':
-		return stringEnd(b, i)
+		end, err := stringEnd(b, i)
+		if err != nil {
+			return err
+		}
+		d.i = end
+		return nil
 	case '{', '[':
 		depth := 0
 		for j := i; j < len(b); j++ {
@@ -56,62 +99,61 @@ func valueEnd(b []byte, i int) (int, error) {
 			case '"':
 				end, err := stringEnd(b, j)
 				if err != nil {
-					return 0, err
+					return err
 				}
 				j = end - 1
 			case '{', '[':
 				depth++
 				if depth > maxDepth {
-					return 0, ErrSyntax
+					return ErrSyntax
 				}
 			case '}', ']':
 				depth--
 				if depth == 0 {
-					return j + 1, nil
+					d.i = j + 1
+					return nil
 				}
 			}
 		}
-		return 0, ErrSyntax
+		return ErrSyntax
 	}
 	j := i
 	for j < len(b) {
 		switch b[j] {
 		case ',', '}', ']', ' ', '\t', '\n', '\r', ':', '"', '{', '[':
-			if j == i {
-				return 0, ErrSyntax
-			}
-			return j, nil
+			goto done
 		}
 		j++
 	}
+done:
 	if j == i {
-		return 0, ErrSyntax
+		return ErrSyntax
 	}
-	return j, nil
+	d.i = j
+	return nil
 }
 
-// IsNull reports whether v is the literal null.
-func IsNull(v []byte) bool {
-	v = bytes.TrimSpace(v)
-	return len(v) == 4 && string(v) == "null"
+// scalar returns the text of the next number or literal and moves past it.
+func (d *Decoder) scalar() ([]byte, error) {
+	d.skipSpace()
+	from := d.i
+	if err := d.Skip(); err != nil {
+		return nil, err
+	}
+	return d.b[from:d.i], nil
 }
 
-func typeError(v []byte, want reflect.Type) error {
-	kind := "value"
-	v = bytes.TrimSpace(v)
-	if len(v) > 0 {
-		switch v[0] {
-		case '"':
-			kind = "string"
-		case '{':
-			kind = "object"
-		case '[':
-			kind = "array"
-		case 't', 'f':
-			kind = "bool"
-		default:
-			kind = "number"
-		}
+func typeError(first byte, want reflect.Type) error {
+	kind := "number"
+	switch first {
+	case '"':
+		kind = "string"
+	case '{':
+		kind = "object"
+	case '[':
+		kind = "array"
+	case 't', 'f':
+		kind = "bool"
 	}
 	return &json.UnmarshalTypeError{Value: kind, Type: want}
 }
@@ -124,52 +166,58 @@ var (
 	typeInt    = reflect.TypeFor[int64]()
 )
 
-// Object calls fn with the key (its raw text between the quotes, escapes kept) and the value of
-// each member of the object v, in order. null calls fn for nothing. Anything else is a type error.
-func Object(v []byte, fn func(key, val []byte) error) error {
-	i := skipSpace(v, 0)
-	if i < len(v) && v[i] == 'n' {
-		if IsNull(v) {
+// Object reads an object, calling fn with each member's key (its raw text between the quotes,
+// escapes kept) while positioned at the member's value. fn reads the value with d's methods, or
+// leaves it, and it is skipped. null calls fn for nothing; anything else is a type error (the
+// value is skipped first, so that the caller may go on).
+func (d *Decoder) Object(fn func(key []byte) error) error {
+	switch c := d.peek(); c {
+	case '{':
+	case 'n':
+		if d.Null() {
 			return nil
 		}
 		return ErrSyntax
+	default:
+		if err := d.Skip(); err != nil {
+			return err
+		}
+		return typeError(c, typeObject)
 	}
-	if i >= len(v) || v[i] != '{' {
-		return typeError(v, typeObject)
-	}
-	i = skipSpace(v, i+1)
-	if i < len(v) && v[i] == '}' {
+	d.i++
+	if d.peek() == '}' {
+		d.i++
 		return nil
 	}
 	for {
-		if i >= len(v) || v[i] != '"' {
+		if d.peek() != '"' {
 			return ErrSyntax
 		}
-		kEnd, err := stringEnd(v, i)
+		end, err := stringEnd(d.b, d.i)
 		if err != nil {
 			return err
 		}
-		key := v[i+1 : kEnd-1]
-		i = skipSpace(v, kEnd)
-		if i >= len(v) || v[i] != ':' {
+		key := d.b[d.i+1 : end-1]
+		d.i = end
+		if d.peek() != ':' {
 			return ErrSyntax
 		}
-		i = skipSpace(v, i+1)
-		end, err := valueEnd(v, i)
-		if err != nil {
+		d.i++
+		d.skipSpace()
+		at := d.i
+		if err := fn(key); err != nil {
 			return err
 		}
-		if err := fn(key, v[i:end]); err != nil {
-			return err
+		if d.i == at {
+			if err := d.Skip(); err != nil {
+				return err
+			}
 		}
-		i = skipSpace(v, end)
-		if i >= len(v) {
-			return ErrSyntax
-		}
-		switch v[i] {
+		switch d.peek() {
 		case ',':
-			i = skipSpace(v, i+1)
+			d.i++
 		case '}':
+			d.i++
 			return nil
 		default:
 			return ErrSyntax
@@ -177,38 +225,43 @@ func Object(v []byte, fn func(key, val []byte) error) error {
 	}
 }
 
-// Array calls fn with each element of the array v, in order. null calls fn for nothing.
-func Array(v []byte, fn func(elem []byte) error) error {
-	i := skipSpace(v, 0)
-	if i < len(v) && v[i] == 'n' {
-		if IsNull(v) {
+// Array reads an array, calling fn positioned at each element; an element fn leaves is skipped.
+// null calls fn for nothing.
+func (d *Decoder) Array(fn func() error) error {
+	switch c := d.peek(); c {
+	case '[':
+	case 'n':
+		if d.Null() {
 			return nil
 		}
 		return ErrSyntax
+	default:
+		if err := d.Skip(); err != nil {
+			return err
+		}
+		return typeError(c, typeArray)
 	}
-	if i >= len(v) || v[i] != '[' {
-		return typeError(v, typeArray)
-	}
-	i = skipSpace(v, i+1)
-	if i < len(v) && v[i] == ']' {
+	d.i++
+	if d.peek() == ']' {
+		d.i++
 		return nil
 	}
 	for {
-		end, err := valueEnd(v, i)
-		if err != nil {
+		d.skipSpace()
+		at := d.i
+		if err := fn(); err != nil {
 			return err
 		}
-		if err := fn(v[i:end]); err != nil {
-			return err
+		if d.i == at {
+			if err := d.Skip(); err != nil {
+				return err
+			}
 		}
-		i = skipSpace(v, end)
-		if i >= len(v) {
-			return ErrSyntax
-		}
-		switch v[i] {
+		switch d.peek() {
 		case ',':
-			i = skipSpace(v, i+1)
+			d.i++
 		case ']':
+			d.i++
 			return nil
 		default:
 			return ErrSyntax
@@ -242,40 +295,57 @@ func unquote(dst, raw []byte) ([]byte, bool) {
 	return append(dst, s...), true
 }
 
-// AppendString appends the text of the JSON string v to dst and reports whether v held a
-// string; null leaves dst as it is and reports false with no error.
-func AppendString(dst, v []byte) ([]byte, bool, error) {
-	v = bytes.TrimSpace(v)
-	if IsNull(v) {
-		return dst, false, nil
+// AppendString reads a string and appends its text to dst, reporting whether there was one: null
+// leaves dst as it is and reports false with no error.
+func (d *Decoder) AppendString(dst []byte) ([]byte, bool, error) {
+	switch c := d.peek(); c {
+	case '"':
+	case 'n':
+		if d.Null() {
+			return dst, false, nil
+		}
+		return dst, false, ErrSyntax
+	default:
+		if err := d.Skip(); err != nil {
+			return dst, false, err
+		}
+		return dst, false, typeError(c, typeString)
 	}
-	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
-		return dst, false, typeError(v, typeString)
+	end, err := stringEnd(d.b, d.i)
+	if err != nil {
+		return dst, false, err
 	}
-	out, ok := unquote(dst, v[1:len(v)-1])
+	raw := d.b[d.i+1 : end-1]
+	d.i = end
+	out, ok := unquote(dst, raw)
 	if !ok {
 		return dst, false, ErrSyntax
 	}
 	return out, true, nil
 }
 
-// StringEquals reports whether the JSON string v equals s, compared with strings.EqualFold when
-// fold is true. null is no match.
-func StringEquals(v []byte, s string, fold bool) (bool, error) {
+// StringIs reads a string and reports whether it equals s (without regard to case when fold is
+// true); ok is false for null.
+func (d *Decoder) StringIs(s string, fold bool) (match, ok bool, err error) {
 	var buf [64]byte
-	out, ok, err := AppendString(buf[:0], v)
+	out, ok, err := d.AppendString(buf[:0])
 	if err != nil || !ok {
-		return false, err
+		return false, ok, err
 	}
 	if fold {
-		return strings.EqualFold(string(out), s), nil
+		return strings.EqualFold(string(out), s), true, nil
 	}
-	return string(out) == s, nil
+	return string(out) == s, true, nil
 }
 
-// Bool reads a JSON boolean; ok is false for null.
-func Bool(v []byte) (b, ok bool, err error) {
-	switch string(bytes.TrimSpace(v)) {
+// Bool reads a boolean; ok is false for null.
+func (d *Decoder) Bool() (b, ok bool, err error) {
+	c := d.peek()
+	v, err := d.scalar()
+	if err != nil {
+		return false, false, err
+	}
+	switch string(v) {
 	case "true":
 		return true, true, nil
 	case "false":
@@ -283,39 +353,84 @@ func Bool(v []byte) (b, ok bool, err error) {
 	case "null":
 		return false, false, nil
 	}
-	return false, false, typeError(v, typeBool)
+	return false, false, typeError(c, typeBool)
 }
 
-// Int reads a JSON number into an int64 as encoding/json would (no fraction, no exponent, no
+// Int reads a number into an int64 as encoding/json would (no fraction, no exponent, no
 // overflow); ok is false for null. digits is the number's text, canonical when n is not zero.
-func Int(v []byte) (n int64, digits []byte, ok bool, err error) {
-	v = bytes.TrimSpace(v)
-	if IsNull(v) {
+func (d *Decoder) Int() (n int64, digits []byte, ok bool, err error) {
+	c := d.peek()
+	v, err := d.scalar()
+	if err != nil {
+		return 0, nil, false, err
+	}
+	if string(v) == "null" {
 		return 0, nil, false, nil
 	}
 	neg := len(v) > 0 && v[0] == '-'
-	d := v
+	dg := v
 	if neg {
-		d = v[1:]
+		dg = v[1:]
 	}
-	if len(d) == 0 || len(d) > 19 {
-		return 0, nil, false, typeError(v, typeInt)
+	if len(dg) == 0 || len(dg) > 19 {
+		return 0, nil, false, typeError(c, typeInt)
 	}
 	var u uint64
-	for _, c := range d {
-		if c < '0' || c > '9' {
-			return 0, nil, false, typeError(v, typeInt)
+	for _, ch := range dg {
+		if ch < '0' || ch > '9' {
+			return 0, nil, false, typeError(c, typeInt)
 		}
-		u = u*10 + uint64(c-'0')
+		u = u*10 + uint64(ch-'0')
 	}
-	if len(d) > 1 && d[0] == '0' {
+	if len(dg) > 1 && dg[0] == '0' {
 		return 0, nil, false, ErrSyntax
 	}
 	switch {
 	case !neg && u > 1<<63-1, neg && u > 1<<63:
-		return 0, nil, false, typeError(v, typeInt)
+		return 0, nil, false, typeError(c, typeInt)
 	case neg:
 		return -int64(u), v, true, nil
 	}
 	return int64(u), v, true, nil
+}
+
+// HasDuplicateKeys reports whether some object in the document data has two keys that
+// encoding/json would take for the same field (equal without regard to case). encoding/json
+// merges such members in ways that depend on its internals (a repeated array reuses the elements
+// decoded the first time); the decoders built on this package let the last member win. Tests
+// comparing the two skip such documents. Malformed data reports false.
+func HasDuplicateKeys(data []byte) bool {
+	d := NewDecoder(data)
+	dup := false
+	var value func(depth int) error
+	value = func(depth int) error {
+		if depth > maxDepth {
+			return ErrSyntax
+		}
+		switch d.peek() {
+		case '{':
+			var keys []string
+			return d.Object(func(k []byte) error {
+				var buf [64]byte
+				name, ok := unquote(buf[:0], k)
+				if !ok {
+					return ErrSyntax
+				}
+				for _, seen := range keys {
+					if strings.EqualFold(seen, string(name)) {
+						dup = true
+					}
+				}
+				keys = append(keys, string(name))
+				return value(depth + 1)
+			})
+		case '[':
+			return d.Array(func() error { return value(depth + 1) })
+		}
+		return d.Skip()
+	}
+	if err := value(0); err != nil {
+		return false
+	}
+	return dup
 }
