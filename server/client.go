@@ -15,7 +15,7 @@ import (
 )
 
 // Client is a connection to one Bitbucket Server or Data Center instance. It implements
-// bitbucket.Connector and adds Data Center extras (Version, Project, Projects). A Client is safe
+// bitbucket.Connector and adds Data Center extras (Version, ApplicationProperties, Project). A Client is safe
 // for concurrent use.
 type Client struct {
 	http  *httpx.Client
