@@ -20,6 +20,8 @@ const DefaultBaseURL = "https://api.bitbucket.org/2.0"
 type Client struct {
 	http *httpx.Client
 	base *url.URL
+	// nsConcurrency bounds the workspaces read at once across workspaces; 0 means the default.
+	nsConcurrency int
 }
 
 var _ bitbucket.Connector = (*Client)(nil)

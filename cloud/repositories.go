@@ -45,8 +45,13 @@ var roles = map[bitbucket.Permission]string{
 // other; the cursor resumes across workspace boundaries. Query becomes the BBQL filter
 // name ~ "..."; MinPermission the role filter (read: member, write: contributor, admin: admin),
 // which counts explicit grants only. Access tokens cannot enumerate workspaces: with Namespace
-// empty they get an error wrapping bitbucket.ErrNotSupported.
+// empty they get an error wrapping bitbucket.ErrNotSupported. Across workspaces, several are read
+// at once (see WithNamespaceConcurrency); otherwise the next page is fetched while the caller
+// consumes the current one.
 func (c *Client) ListRepositories(ctx context.Context, opts bitbucket.ListRepositoriesOptions) iter.Seq2[*bitbucket.Repository, error] {
+	if n := c.namespaceConcurrency(); n > 1 && opts.Namespace == "" && opts.Cursor == "" {
+		return c.listAcrossWorkspaces(ctx, opts, n)
+	}
 	return paging.SeqPrefetch(ctx, opts.Cursor, func(ctx context.Context, cursor string) (bitbucket.Page[*bitbucket.Repository], error) {
 		o := opts
 		o.Cursor = cursor
