@@ -69,6 +69,10 @@ func testList(t *testing.T, provider bitbucket.Provider, ns string, n int, cases
 			if got := int64(f.totalRequests(t) - before); got != res.wire.requests {
 				t.Errorf("fake counted %d requests, the meter %d", got, res.wire.requests)
 			}
+			// bbconnect asks for the provider's largest page by default: the physical minimum.
+			if want := int64((n + c.pageSize - 1) / c.pageSize); c.name == "bbconnect" && res.wire.requests != want {
+				t.Errorf("bbconnect made %d requests for %d repositories, want ceil(%d/%d) = %d", res.wire.requests, n, n, c.pageSize, want)
+			}
 			if res.wire.requests == 0 || res.wire.rxBytes == 0 {
 				t.Errorf("meter saw nothing: %v", res)
 			}

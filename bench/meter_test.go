@@ -162,6 +162,9 @@ func (res listResult) report(b *testing.B) {
 	ops := float64(res.ops)
 	b.ReportMetric(float64(res.wire.requests)/ops, "requests/op")
 	b.ReportMetric(float64(res.wire.rxBytes)/ops, "rx-bytes/op")
+	if res.wire.requests > 0 {
+		b.ReportMetric(float64(res.wire.rxBytes)/float64(res.wire.requests), "rx-bytes/request")
+	}
 	b.ReportMetric(float64(res.wire.conns)/ops, "conns/op")
 	b.ReportMetric(float64(res.mallocs)/ops/float64(res.wantUnique), "allocs/repo")
 	b.ReportMetric(float64(res.unique), "unique-repos")
