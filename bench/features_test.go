@@ -181,3 +181,13 @@ func TestSharedPool(t *testing.T) {
 		}
 	}
 }
+
+func TestConnectorNew(t *testing.T) {
+	hc := (&meter{}).client()
+	if _, err := cloud.New(auth.Bearer(benchTok), append(loopbackOptions(hc), bitbucket.WithBaseURL("http://127.0.0.1:1/2.0"))...); err != nil {
+		t.Error(err)
+	}
+	if _, err := server.New("http://127.0.0.1:1/bitbucket", auth.Bearer(benchTok), loopbackOptions(hc)...); err != nil {
+		t.Error(err)
+	}
+}
