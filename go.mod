@@ -2,10 +2,10 @@ module github.com/bbconnect/bbconnect
 
 go 1.26.0
 
-require golang.org/x/oauth2 v0.38.0
-
 require (
-	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
-	github.com/hashicorp/go-retryablehttp v0.7.8 // indirect
-	github.com/jarcoal/httpmock v1.4.2 // indirect
+	github.com/hashicorp/go-retryablehttp v0.7.8
+	github.com/jarcoal/httpmock v1.4.2
+	golang.org/x/oauth2 v0.38.0
 )
+
+require github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
