@@ -4,7 +4,7 @@
 #   bench/run.sh                 N = 100 and 2,000 (a few minutes)
 #   bench/run.sh -bench.large    also N = 20,000, and Cloud at 100,000 in the heap benchmark
 #
-# Raw output goes to bench/results.txt (and to the terminal).
+# Raw output goes to bench/results-latest.txt (kept locally, see .gitignore) and to the terminal.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 {
@@ -14,4 +14,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 	echo "go: $(go version)"
 	echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 	go test -run='^$' -bench=. -benchmem -count=1 -timeout=60m . -args "$@"
-} 2>&1 | tee results.txt
+} 2>&1 | tee results-latest.txt
