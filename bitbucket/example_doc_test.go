@@ -90,8 +90,9 @@ func ExampleConnector_ListRepositoriesPage() {
 	// page 3: TEAM/svc-00005
 }
 
-// The iterator fetches pages as the loop needs them and stops fetching at break. Here a picker
-// wants the first three repositories the user administers, out of many.
+// The iterator fetches pages as the loop needs them, at most one page ahead of it, and stops
+// fetching at break. Here a picker wants the first three repositories the user administers, out
+// of many.
 func ExampleConnector_ListRepositories() {
 	dc := bitbuckettest.NewServer()
 	defer dc.Close()
@@ -116,10 +117,10 @@ func ExampleConnector_ListRepositories() {
 		}
 	}
 	fmt.Println(picked)
-	fmt.Println("requests for pages:", dc.Requests("GET", "/rest/api/1.0/repos"))
+	fmt.Println("at most one page read ahead:", dc.Requests("GET", "/rest/api/1.0/repos") <= 2)
 	// Output:
 	// [TEAM/svc-00001 TEAM/svc-00002 TEAM/svc-00003]
-	// requests for pages: 1
+	// at most one page read ahead: true
 }
 
 // Before offering to install a webhook, check that the user administers the repository.
