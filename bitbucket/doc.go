@@ -31,8 +31,8 @@
 //
 // # Pagination
 //
-// Every unbounded list has two forms. The iterator (iter.Seq2) fetches lazily, stops fetching at
-// break, yields ctx.Err() once ctx is done, and yields an error once and stops. The page method
+// Every unbounded list has two forms. The iterator (iter.Seq2) fetches lazily, keeps at most one
+// page in flight ahead of the loop, stops fetching at break, yields ctx.Err() once ctx is done, and yields an error once and stops. The page method
 // returns one Page whose Next is an opaque, URL-safe cursor: another Connector with the same
 // credentials (another replica) resumes from it through the options' Cursor. A server that
 // repeats a cursor, or claims pages it never gives, ends the listing with ErrPaginationStalled.
