@@ -31,26 +31,6 @@ func (cloudFormat) headers(key, id string, attempt int, h *hook) http.Header {
 	}
 }
 
-// cloudActorLocked is the seeded user named name, or the first user seeded when name is "".
-func (s *Server) cloudActorLocked(name string) (*user, error) {
-	if name != "" {
-		if u := s.users[name]; u != nil {
-			return u, nil
-		}
-		return nil, fmt.Errorf("bitbuckettest: %w: user %q is not seeded", bitbucket.ErrInvalidInput, name)
-	}
-	var first *user
-	for _, u := range s.users {
-		if first == nil || u.id < first.id {
-			first = u
-		}
-	}
-	if first == nil {
-		return nil, fmt.Errorf("bitbuckettest: %w: a delivery needs an actor: seed a user", bitbucket.ErrInvalidInput)
-	}
-	return first, nil
-}
-
 // fakeHash returns hash, or a stable 40-digit stand-in when it is empty.
 func fakeHash(hash string, parts ...string) string {
 	if hash != "" {
@@ -82,7 +62,7 @@ func (s *Server) cloudCommitJSON(r *repository, hash, message string, actor *use
 }
 
 func (cloudFormat) pushBody(s *Server, repo bitbucket.RepoRef, p PushEvent, now time.Time) (string, []byte, error) {
-	actor, err := s.cloudActorLocked(p.Actor)
+	actor, err := s.actorLocked(p.Actor)
 	if err != nil {
 		return "", nil, err
 	}
@@ -165,13 +145,13 @@ func (cloudFormat) pullRequestBody(s *Server, repo bitbucket.RepoRef, key string
 	if !strings.HasPrefix(key, "pullrequest:") || !slices.Contains(cloudHookEvents, key) {
 		return nil, fmt.Errorf("bitbuckettest: %w: pull-request event %q on Cloud", bitbucket.ErrInvalidInput, key)
 	}
-	actor, err := s.cloudActorLocked(pr.Actor)
+	actor, err := s.actorLocked(pr.Actor)
 	if err != nil {
 		return nil, err
 	}
 	author := actor
 	if pr.Author != "" {
-		if author, err = s.cloudActorLocked(pr.Author); err != nil {
+		if author, err = s.actorLocked(pr.Author); err != nil {
 			return nil, err
 		}
 	}

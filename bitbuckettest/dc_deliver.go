@@ -31,26 +31,6 @@ func (dcFormat) headers(key, id string, _ int, _ *hook) http.Header {
 	}
 }
 
-// dcActorLocked is the seeded user named name, or the first user seeded when name is "".
-func (s *Server) dcActorLocked(name string) (*user, error) {
-	if name != "" {
-		if u := s.users[name]; u != nil {
-			return u, nil
-		}
-		return nil, fmt.Errorf("bitbuckettest: %w: user %q is not seeded", bitbucket.ErrInvalidInput, name)
-	}
-	var first *user
-	for _, u := range s.users {
-		if first == nil || u.id < first.id {
-			first = u
-		}
-	}
-	if first == nil {
-		return nil, fmt.Errorf("bitbuckettest: %w: a delivery needs an actor: seed a user", bitbucket.ErrInvalidInput)
-	}
-	return first, nil
-}
-
 type dcRefJSON struct {
 	ID        string `json:"id"`
 	DisplayID string `json:"displayId"`
@@ -66,7 +46,7 @@ type dcRefChangeJSON struct {
 }
 
 func (dcFormat) pushBody(s *Server, repo bitbucket.RepoRef, p PushEvent, now time.Time) (string, []byte, error) {
-	actor, err := s.dcActorLocked(p.Actor)
+	actor, err := s.actorLocked(p.Actor)
 	if err != nil {
 		return "", nil, err
 	}
@@ -132,13 +112,13 @@ func (dcFormat) pullRequestBody(s *Server, repo bitbucket.RepoRef, key string, p
 	if !dcPullRequestKeys[key] {
 		return nil, fmt.Errorf("bitbuckettest: %w: pull-request event %q on Data Center", bitbucket.ErrInvalidInput, key)
 	}
-	actor, err := s.dcActorLocked(pr.Actor)
+	actor, err := s.actorLocked(pr.Actor)
 	if err != nil {
 		return nil, err
 	}
 	author := actor
 	if pr.Author != "" {
-		if author, err = s.dcActorLocked(pr.Author); err != nil {
+		if author, err = s.actorLocked(pr.Author); err != nil {
 			return nil, err
 		}
 	}

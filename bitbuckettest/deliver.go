@@ -232,3 +232,23 @@ func (s *Server) Hooks(repo bitbucket.RepoRef) []HookInfo {
 	}
 	return out
 }
+
+// actorLocked is the seeded user named name, or the first user seeded when name is "".
+func (s *Server) actorLocked(name string) (*user, error) {
+	if name != "" {
+		if u := s.users[name]; u != nil {
+			return u, nil
+		}
+		return nil, fmt.Errorf("bitbuckettest: %w: user %q is not seeded", bitbucket.ErrInvalidInput, name)
+	}
+	var first *user
+	for _, u := range s.users {
+		if first == nil || u.id < first.id {
+			first = u
+		}
+	}
+	if first == nil {
+		return nil, fmt.Errorf("bitbuckettest: %w: a delivery needs an actor: seed a user", bitbucket.ErrInvalidInput)
+	}
+	return first, nil
+}
