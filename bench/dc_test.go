@@ -20,6 +20,9 @@ const dcProject = "PROJ"
 
 var dcCases = []listCase{
 	{name: "bbconnect", pageSize: 1000, make: dcBBConnect},
+	// The server answers with less than bbconnect asks for: it must follow nextPageStart and the
+	// limit the server gives back, and still list every repository exactly once.
+	{name: "bbconnect-server-capped-25", pageSize: 25, make: dcBBConnect, fakeLimit: 25},
 	{name: "gfleury-limit25", pageSize: 25, make: dcGfleury(25)},
 	{name: "gfleury-limit1000", pageSize: 1000, make: dcGfleury(1000)},
 	{name: "fluxcd-stash", pageSize: 25, make: dcFluxcd},

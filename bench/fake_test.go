@@ -47,7 +47,14 @@ var (
 // latency.
 func sharedFake(tb testing.TB, provider bitbucket.Provider, ns string, n int, latency time.Duration) *fakeProc {
 	tb.Helper()
-	key := fmt.Sprintf("%s/%s/%d", provider, ns, n)
+	return sharedFakeCapped(tb, provider, ns, n, latency, 0)
+}
+
+// sharedFakeCapped is sharedFake with the fake's pages capped at pageLimit items (0: the
+// provider's maximum); each cap gets a fake of its own.
+func sharedFakeCapped(tb testing.TB, provider bitbucket.Provider, ns string, n int, latency time.Duration, pageLimit int) *fakeProc {
+	tb.Helper()
+	key := fmt.Sprintf("%s/%s/%d/%d", provider, ns, n, pageLimit)
 	fakesMu.Lock()
 	f, ok := fakes[key]
 	if !ok {
@@ -60,6 +67,12 @@ func sharedFake(tb testing.TB, provider bitbucket.Provider, ns string, n int, la
 		if _, err := f.call("seed %s repo %d", ns, n); err != nil {
 			fakesMu.Unlock()
 			tb.Fatalf("seed fake: %v", err)
+		}
+		if pageLimit > 0 {
+			if _, err := f.call("pagelimit %d", pageLimit); err != nil {
+				fakesMu.Unlock()
+				tb.Fatalf("cap fake pages: %v", err)
+			}
 		}
 		fakes[key] = f
 	}
@@ -193,6 +206,14 @@ func serveFake(provider string) int {
 				continue
 			}
 			srv.SetLatency(d)
+			fmt.Println("ok")
+		case f[0] == "pagelimit" && len(f) == 2:
+			n, err := strconv.Atoi(f[1])
+			if err != nil {
+				fmt.Println("error", err)
+				continue
+			}
+			srv.SetPageLimit(n)
 			fmt.Println("ok")
 		case f[0] == "total":
 			fmt.Println("ok", srv.TotalRequests())
