@@ -15,7 +15,7 @@ import (
 type repoListPage struct {
 	items   []*bitbucket.Repository
 	next    string
-	d       jsonwalk.Decoder
+	d       jsonwalk.Decoder[[]byte]
 	scratch []byte // reused for each repository's text
 }
 
@@ -42,7 +42,7 @@ type repoSpans struct {
 func (p *repoListPage) UnmarshalJSON(data []byte) error {
 	d := &p.d
 	d.Reset(data)
-	return d.Object(func(key []byte) error {
+	err := d.Object(func(key []byte) error {
 		switch {
 		case jsonwalk.KeyIs(key, "next"):
 			b, ok, err := d.AppendString(nil)
@@ -66,6 +66,10 @@ func (p *repoListPage) UnmarshalJSON(data []byte) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return d.End()
 }
 
 // str reads a string into scratch and records where it went; null leaves the field as it was.

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"strconv"
+
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/jsonwalk"
 )
@@ -14,7 +16,7 @@ type repoListPage struct {
 	isLastPage    bool
 	nextPageStart *int
 	items         []*bitbucket.Repository
-	d             jsonwalk.Decoder
+	d             jsonwalk.Decoder[[]byte]
 	scratch       []byte // reused for each repository's text
 }
 
@@ -34,10 +36,10 @@ func (s span) of(text string) string {
 func (p *repoListPage) UnmarshalJSON(data []byte) error {
 	d := &p.d
 	d.Reset(data)
-	return d.Object(func(key []byte) error {
+	err := d.Object(func(key []byte) error {
 		switch {
 		case jsonwalk.KeyIs(key, "limit"):
-			n, _, ok, err := d.Int()
+			n, ok, err := d.Int(0)
 			if ok {
 				p.limit = int(n)
 			}
@@ -49,7 +51,7 @@ func (p *repoListPage) UnmarshalJSON(data []byte) error {
 			}
 			return err
 		case jsonwalk.KeyIs(key, "nextPageStart"):
-			n, _, ok, err := d.Int()
+			n, ok, err := d.Int(0)
 			switch {
 			case err != nil:
 				return err
@@ -76,6 +78,10 @@ func (p *repoListPage) UnmarshalJSON(data []byte) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return d.End()
 }
 
 // str reads a string into scratch and records where it went; null leaves the field as it was.
@@ -104,7 +110,7 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 	err := d.Object(func(key []byte) error {
 		switch {
 		case jsonwalk.KeyIs(key, "id"):
-			n, digits, ok, err := d.Int()
+			n, ok, err := d.Int(64)
 			switch {
 			case err != nil || !ok:
 				return err
@@ -112,7 +118,7 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 				s.id = span{}
 			default:
 				from := len(p.scratch)
-				p.scratch = append(p.scratch, digits...)
+				p.scratch = strconv.AppendInt(p.scratch, n, 10)
 				s.id = span{from: from, to: len(p.scratch), set: true}
 			}
 		case jsonwalk.KeyIs(key, "slug"):
