@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/jsonwalk"
 )
 
 // Bitbucket Cloud payloads (reference §1.7). Only the members the neutral model uses are decoded
@@ -93,201 +94,190 @@ type cloudComment struct {
 
 // decodeCloud reads a Cloud payload; its errors wrap ErrMalformedPayload.
 func decodeCloud(doc string, w *cloudPayload) error {
-	s := scanner{s: doc}
-	s.object(func(key string) {
+	d := jsonwalk.NewDecoder(doc)
+	return malformed(d, w.decode(d))
+}
+
+func (w *cloudPayload) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "actor":
-			s.cloudUser(&w.Actor)
+			return w.Actor.decode(d)
 		case "repository":
-			s.cloudRepo(&w.Repository)
+			return w.Repository.decode(d)
 		case "push":
-			if !s.null() {
-				w.Push = new(cloudPush)
-				s.cloudPush(w.Push)
+			if d.Null() {
+				return nil
 			}
+			w.Push = new(cloudPush)
+			return w.Push.decode(d)
 		case "pullrequest":
-			if !s.null() {
-				w.PullRequest = new(cloudPR)
-				s.cloudPR(w.PullRequest)
+			if d.Null() {
+				return nil
 			}
+			w.PullRequest = new(cloudPR)
+			return w.PullRequest.decode(d)
 		case "comment":
-			if !s.null() {
-				w.Comment = new(cloudComment)
-				s.cloudComment(w.Comment)
+			if d.Null() {
+				return nil
 			}
-		default:
-			s.skip()
+			w.Comment = new(cloudComment)
+			return w.Comment.decode(d)
 		}
+		return nil
 	})
-	s.end()
-	return s.err
 }
 
-func (s *scanner) cloudUser(u *cloudUser) {
-	s.object(func(key string) {
+func (u *cloudUser) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "uuid":
-			u.UUID = s.str()
+			return readString(d, &u.UUID)
 		case "nickname":
-			u.Nickname = s.str()
+			return readString(d, &u.Nickname)
 		case "username":
-			u.Username = s.str()
+			return readString(d, &u.Username)
 		case "display_name":
-			u.DisplayName = s.str()
-		default:
-			s.skip()
+			return readString(d, &u.DisplayName)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) cloudRepo(r *cloudRepo) {
-	r.FullName = s.stringIn("full_name")
+func (r *cloudRepo) decode(d *decoder) error {
+	return readStringIn(d, "full_name", &r.FullName)
 }
 
-func (s *scanner) cloudPush(p *cloudPush) {
-	s.object(func(key string) {
-		if key != "changes" {
-			s.skip()
-			return
+func (p *cloudPush) decode(d *decoder) error {
+	return d.Object(func(key string) error {
+		if key == "changes" {
+			return readList(d, &p.Changes, func(e *cloudChange) error { return e.decode(d) })
 		}
-		s.array(func() {
-			p.Changes = append(p.Changes, cloudChange{})
-			s.cloudChange(&p.Changes[len(p.Changes)-1])
-		})
+		return nil
 	})
 }
 
-func (s *scanner) cloudChange(c *cloudChange) {
-	s.object(func(key string) {
+func (c *cloudChange) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "old":
-			s.cloudRefState(&c.Old)
+			return c.Old.decode(d)
 		case "new":
-			s.cloudRefState(&c.New)
+			return c.New.decode(d)
 		case "created":
-			c.Created = s.boolean()
+			return readBool(d, &c.Created)
 		case "closed":
-			c.Closed = s.boolean()
+			return readBool(d, &c.Closed)
 		case "forced":
-			c.Forced = s.boolean()
+			return readBool(d, &c.Forced)
 		case "commits":
-			s.array(func() {
-				c.Commits = append(c.Commits, cloudCommit{})
-				s.cloudCommit(&c.Commits[len(c.Commits)-1])
-			})
-		default:
-			s.skip()
+			return readList(d, &c.Commits, func(e *cloudCommit) error { return e.decode(d) })
 		}
+		return nil
 	})
 }
 
-func (s *scanner) cloudRefState(r *cloudRefState) {
-	s.object(func(key string) {
+func (r *cloudRefState) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "type":
-			r.Type = s.str()
+			return readString(d, &r.Type)
 		case "name":
-			r.Name = s.str()
+			return readString(d, &r.Name)
 		case "target":
-			r.Hash = s.stringIn("hash")
-		default:
-			s.skip()
+			return readStringIn(d, "hash", &r.Hash)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) cloudCommit(c *cloudCommit) {
-	s.object(func(key string) {
+func (c *cloudCommit) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "hash":
-			c.Hash = s.str()
+			return readString(d, &c.Hash)
 		case "message":
-			c.Message = s.str()
+			return readString(d, &c.Message)
 		case "date":
-			c.Date = s.time()
+			return readTime(d, &c.Date)
 		case "author":
-			s.cloudAuthor(&c.Author)
-		default:
-			s.skip()
+			return c.Author.decode(d)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) cloudAuthor(a *cloudAuthor) {
-	s.object(func(key string) {
+func (a *cloudAuthor) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "raw":
-			a.Raw = s.str()
+			return readString(d, &a.Raw)
 		case "user":
-			s.cloudUser(&a.User)
-		default:
-			s.skip()
+			return a.User.decode(d)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) cloudPR(p *cloudPR) {
-	s.object(func(key string) {
+func (p *cloudPR) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "id":
-			p.ID = int(s.integer(0))
+			return readInt(d, &p.ID)
 		case "title":
-			p.Title = s.str()
+			return readString(d, &p.Title)
 		case "state":
-			p.State = s.str()
+			return readString(d, &p.State)
 		case "draft":
-			p.Draft = s.boolean()
+			return readBool(d, &p.Draft)
 		case "author":
-			s.cloudUser(&p.Author)
+			return p.Author.decode(d)
 		case "source":
-			s.cloudPRRef(&p.Source)
+			return p.Source.decode(d)
 		case "destination":
-			s.cloudPRRef(&p.Destination)
+			return p.Destination.decode(d)
 		case "links":
-			p.HTML = s.href("html")
+			return readHref(d, "html", &p.HTML)
 		case "created_on":
-			p.CreatedOn = s.time()
+			return readTime(d, &p.CreatedOn)
 		case "updated_on":
-			p.UpdatedOn = s.time()
-		default:
-			s.skip()
+			return readTime(d, &p.UpdatedOn)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) cloudPRRef(r *cloudPRRef) {
-	s.object(func(key string) {
+func (r *cloudPRRef) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "branch":
-			r.Branch = s.stringIn("name")
+			return readStringIn(d, "name", &r.Branch)
 		case "commit":
-			r.Commit = s.stringIn("hash")
+			return readStringIn(d, "hash", &r.Commit)
 		case "repository":
-			s.cloudRepo(&r.Repository)
-		default:
-			s.skip()
+			return r.Repository.decode(d)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) cloudComment(c *cloudComment) {
-	s.object(func(key string) {
+func (c *cloudComment) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "id":
-			c.ID = s.integer(64)
+			return readInt64(d, &c.ID)
 		case "content":
-			c.Raw = s.stringIn("raw")
+			return readStringIn(d, "raw", &c.Raw)
 		case "user":
-			s.cloudUser(&c.User)
+			return c.User.decode(d)
 		case "links":
-			c.HTML = s.href("html")
+			return readHref(d, "html", &c.HTML)
 		case "created_on":
-			c.CreatedOn = s.time()
+			return readTime(d, &c.CreatedOn)
 		case "parent":
-			c.ParentID = s.int64In("id")
-		default:
-			s.skip()
+			return readInt64In(d, "id", &c.ParentID)
 		}
+		return nil
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/jsonwalk"
 )
 
 func TestParseOptionsRequireSecretOrAllowUnsigned(t *testing.T) {
@@ -391,9 +392,14 @@ func TestWireTime(t *testing.T) {
 		{`"`, time.Time{}},
 	}
 	for _, tt := range tests {
-		s := scanner{s: tt.in}
-		if got := s.time(); !got.Equal(tt.want) || (s.err != nil) != (tt.in == `"`) {
-			t.Errorf("time(%s) = %v, %v; want %v", tt.in, got, s.err, tt.want)
+		d := jsonwalk.NewDecoder(tt.in)
+		var got time.Time
+		err := readTime(d, &got)
+		if err == nil {
+			err = d.End()
+		}
+		if !got.Equal(tt.want) || (err != nil) != (tt.in == `"`) {
+			t.Errorf("readTime(%s) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/jsonwalk"
 )
 
 // Bitbucket Data Center payloads (reference §2.6). Only the members the neutral model uses are
@@ -79,207 +80,197 @@ type serverComment struct {
 
 // decodeServer reads a Data Center payload; its errors wrap ErrMalformedPayload.
 func decodeServer(doc string, w *serverPayload) error {
-	s := scanner{s: doc}
-	s.object(func(key string) {
+	d := jsonwalk.NewDecoder(doc)
+	return malformed(d, w.decode(d))
+}
+
+func (w *serverPayload) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "date":
-			w.Date = s.time()
+			return readTime(d, &w.Date)
 		case "actor":
-			s.serverUser(&w.Actor)
+			return w.Actor.decode(d)
 		case "repository":
-			s.serverRepo(&w.Repository)
+			return w.Repository.decode(d)
 		case "changes":
-			if !s.openArray() {
-				return
+			if d.Null() {
+				return nil
 			}
-			w.Changes = []serverChange{}
-			for m := 0; s.nextElem(m); m++ {
-				w.Changes = append(w.Changes, serverChange{})
-				s.serverChange(&w.Changes[len(w.Changes)-1])
-			}
+			w.Changes = []serverChange{} // present, if empty: the delivery is a push
+			return readList(d, &w.Changes, func(e *serverChange) error { return e.decode(d) })
 		case "commits":
-			s.array(func() {
-				w.Commits = append(w.Commits, serverCommit{})
-				s.serverCommit(&w.Commits[len(w.Commits)-1])
-			})
+			return readList(d, &w.Commits, func(e *serverCommit) error { return e.decode(d) })
 		case "pullRequest":
-			if !s.null() {
-				w.PullRequest = new(serverPR)
-				s.serverPR(w.PullRequest)
+			if d.Null() {
+				return nil
 			}
+			w.PullRequest = new(serverPR)
+			return w.PullRequest.decode(d)
 		case "comment":
-			if !s.null() {
-				w.Comment = new(serverComment)
-				s.serverComment(w.Comment)
+			if d.Null() {
+				return nil
 			}
+			w.Comment = new(serverComment)
+			return w.Comment.decode(d)
 		case "commentParentId":
-			w.CommentParentID = s.integer(64)
-		default:
-			s.skip()
+			return readInt64(d, &w.CommentParentID)
 		}
+		return nil
 	})
-	s.end()
-	return s.err
 }
 
-func (s *scanner) serverUser(u *serverUser) {
-	s.object(func(key string) {
+func (u *serverUser) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "id":
-			u.ID = s.id()
+			return readID(d, &u.ID)
 		case "name":
-			u.Name = s.str()
+			return readString(d, &u.Name)
 		case "slug":
-			u.Slug = s.str()
+			return readString(d, &u.Slug)
 		case "displayName":
-			u.DisplayName = s.str()
+			return readString(d, &u.DisplayName)
 		case "emailAddress":
-			u.Email = s.str()
-		default:
-			s.skip()
+			return readString(d, &u.Email)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) serverRepo(r *serverRepo) {
-	s.object(func(key string) {
+func (r *serverRepo) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "slug":
-			r.Slug = s.str()
+			return readString(d, &r.Slug)
 		case "project":
-			r.ProjectKey = s.stringIn("key")
-		default:
-			s.skip()
+			return readStringIn(d, "key", &r.ProjectKey)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) serverChange(c *serverChange) {
+func (c *serverChange) decode(d *decoder) error {
 	refID := ""
-	s.object(func(key string) {
+	err := d.Object(func(key string) error {
 		switch key {
 		case "ref":
-			s.serverRef(c)
+			return c.decodeRef(d)
 		case "refId":
-			refID = s.str()
+			return readString(d, &refID)
 		case "fromHash":
-			c.FromHash = s.str()
+			return readString(d, &c.FromHash)
 		case "toHash":
-			c.ToHash = s.str()
+			return readString(d, &c.ToHash)
 		case "type":
-			c.Type = s.str()
-		default:
-			s.skip()
+			return readString(d, &c.Type)
 		}
+		return nil
 	})
 	if c.RefID == "" {
 		c.RefID = refID
 	}
+	return err
 }
 
-func (s *scanner) serverRef(c *serverChange) {
-	s.object(func(key string) {
+// decodeRef reads the change's ref object.
+func (c *serverChange) decodeRef(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "id":
-			c.RefID = s.str()
+			return readString(d, &c.RefID)
 		case "displayId":
-			c.RefDisplayID = s.str()
+			return readString(d, &c.RefDisplayID)
 		case "type":
-			c.RefType = s.str()
-		default:
-			s.skip()
+			return readString(d, &c.RefType)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) serverCommit(c *serverCommit) {
-	s.object(func(key string) {
+func (c *serverCommit) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "id":
-			c.ID = s.str()
+			return readString(d, &c.ID)
 		case "message":
-			c.Message = s.str()
+			return readString(d, &c.Message)
 		case "author":
-			s.serverUser(&c.Author)
+			return c.Author.decode(d)
 		case "authorTimestamp":
-			c.AuthorTimestamp = s.time()
-		default:
-			s.skip()
+			return readTime(d, &c.AuthorTimestamp)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) serverPR(p *serverPR) {
-	s.object(func(key string) {
+func (p *serverPR) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "id":
-			p.ID = int(s.integer(0))
+			return readInt(d, &p.ID)
 		case "title":
-			p.Title = s.str()
+			return readString(d, &p.Title)
 		case "state":
-			p.State = s.str()
+			return readString(d, &p.State)
 		case "draft":
-			p.Draft = s.boolean()
+			return readBool(d, &p.Draft)
 		case "fromRef":
-			s.serverPRRef(&p.FromRef)
+			return p.FromRef.decode(d)
 		case "toRef":
-			s.serverPRRef(&p.ToRef)
+			return p.ToRef.decode(d)
 		case "author":
-			s.serverParticipant(&p.Author)
+			return p.Author.decodeParticipant(d)
 		case "links":
-			p.Self = s.firstHref("self")
+			return readFirstHref(d, "self", &p.Self)
 		case "createdDate":
-			p.CreatedDate = s.time()
+			return readTime(d, &p.CreatedDate)
 		case "updatedDate":
-			p.UpdatedDate = s.time()
-		default:
-			s.skip()
+			return readTime(d, &p.UpdatedDate)
 		}
+		return nil
 	})
 }
 
-// serverParticipant reads a participant object ({user, role, approved, status}) into its user.
-func (s *scanner) serverParticipant(u *serverUser) {
-	s.object(func(key string) {
+// decodeParticipant reads a participant object ({user, role, approved, status}) into its user.
+func (u *serverUser) decodeParticipant(d *decoder) error {
+	return d.Object(func(key string) error {
 		if key == "user" {
-			s.serverUser(u)
-		} else {
-			s.skip()
+			return u.decode(d)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) serverPRRef(r *serverPRRef) {
-	s.object(func(key string) {
+func (r *serverPRRef) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "id":
-			r.ID = s.str()
+			return readString(d, &r.ID)
 		case "displayId":
-			r.DisplayID = s.str()
+			return readString(d, &r.DisplayID)
 		case "latestCommit":
-			r.LatestCommit = s.str()
+			return readString(d, &r.LatestCommit)
 		case "repository":
-			s.serverRepo(&r.Repository)
-		default:
-			s.skip()
+			return r.Repository.decode(d)
 		}
+		return nil
 	})
 }
 
-func (s *scanner) serverComment(c *serverComment) {
-	s.object(func(key string) {
+func (c *serverComment) decode(d *decoder) error {
+	return d.Object(func(key string) error {
 		switch key {
 		case "id":
-			c.ID = s.integer(64)
+			return readInt64(d, &c.ID)
 		case "text":
-			c.Text = s.str()
+			return readString(d, &c.Text)
 		case "author":
-			s.serverUser(&c.Author)
+			return c.Author.decode(d)
 		case "createdDate":
-			c.CreatedDate = s.time()
-		default:
-			s.skip()
+			return readTime(d, &c.CreatedDate)
 		}
+		return nil
 	})
 }
 
