@@ -13,28 +13,15 @@ import (
 // repository (its record and one string holding all its text) where the reflective decoder makes
 // one for every string, link and nested object.
 type repoListPage struct {
-	items   []*bitbucket.Repository
-	next    string
-	d       jsonwalk.Decoder[[]byte]
-	scratch []byte // reused for each repository's text
-}
-
-// span is a piece of a repository's text in scratch; set is false when the field was absent.
-type span struct {
-	from, to int
-	set      bool
-}
-
-func (s span) of(text string) string {
-	if !s.set {
-		return ""
-	}
-	return text[s.from:s.to]
+	items []*bitbucket.Repository
+	next  string
+	d     jsonwalk.Decoder[[]byte]
+	rec   jsonwalk.Record // reused for each repository's text
 }
 
 // repoSpans are the fields of one repository, as spans of its text.
 type repoSpans struct {
-	uuid, fullName, name, description, branch, project, html, https, ssh, updated span
+	uuid, fullName, name, description, branch, project, html, https, ssh, updated jsonwalk.Field
 	private                                                                       bool
 }
 
@@ -72,36 +59,24 @@ func (p *repoListPage) UnmarshalJSON(data []byte) error {
 	return d.End()
 }
 
-// str reads a string into scratch and records where it went; null leaves the field as it was.
-func (p *repoListPage) str(dst *span) error {
-	from := len(p.scratch)
-	b, ok, err := p.d.AppendString(p.scratch)
-	if err != nil || !ok {
-		return err
-	}
-	p.scratch = b
-	*dst = span{from: from, to: len(b), set: true}
-	return nil
-}
-
 // repository decodes one repository object, as toRepository would convert it; null is a
 // repository with every field empty, as the reflective decoder makes it.
 func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 	d := &p.d
-	p.scratch = p.scratch[:0]
+	p.rec.Reset()
 	var s repoSpans
 	err := d.Object(func(key []byte) error {
 		switch {
 		case jsonwalk.KeyIs(key, "uuid"):
-			return p.str(&s.uuid)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.uuid)
 		case jsonwalk.KeyIs(key, "full_name"):
-			return p.str(&s.fullName)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.fullName)
 		case jsonwalk.KeyIs(key, "name"):
-			return p.str(&s.name)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.name)
 		case jsonwalk.KeyIs(key, "description"):
-			return p.str(&s.description)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.description)
 		case jsonwalk.KeyIs(key, "updated_on"):
-			return p.str(&s.updated)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.updated)
 		case jsonwalk.KeyIs(key, "is_private"):
 			b, ok, err := d.Bool()
 			if ok {
@@ -110,13 +85,13 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 			return err
 		case jsonwalk.KeyIs(key, "mainbranch"):
 			if d.Null() {
-				s.branch = span{}
+				s.branch = jsonwalk.Field{}
 				return nil
 			}
 			return p.member("name", &s.branch)
 		case jsonwalk.KeyIs(key, "project"):
 			if d.Null() {
-				s.project = span{}
+				s.project = jsonwalk.Field{}
 				return nil
 			}
 			return p.member("key", &s.project)
@@ -128,28 +103,28 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 	if err != nil {
 		return nil, err
 	}
-	text := string(p.scratch)
-	ns, slug, _ := strings.Cut(s.fullName.of(text), "/")
+	text := p.rec.Text()
+	ns, slug, _ := strings.Cut(s.fullName.Of(text), "/")
 	return &bitbucket.Repository{
 		Ref:           bitbucket.RepoRef{Namespace: ns, Slug: slug},
-		ID:            s.uuid.of(text),
-		Name:          s.name.of(text),
-		Description:   s.description.of(text),
+		ID:            s.uuid.Of(text),
+		Name:          s.name.Of(text),
+		Description:   s.description.Of(text),
 		Private:       s.private,
-		DefaultBranch: s.branch.of(text),
-		Project:       s.project.of(text),
-		WebURL:        s.html.of(text),
-		CloneHTTP:     s.https.of(text),
-		CloneSSH:      s.ssh.of(text),
-		UpdatedAt:     parseTime(s.updated.of(text)),
+		DefaultBranch: s.branch.Of(text),
+		Project:       s.project.Of(text),
+		WebURL:        s.html.Of(text),
+		CloneHTTP:     s.https.Of(text),
+		CloneSSH:      s.ssh.Of(text),
+		UpdatedAt:     parseTime(s.updated.Of(text)),
 	}, nil
 }
 
 // member reads the string member name of an object into dst.
-func (p *repoListPage) member(name string, dst *span) error {
+func (p *repoListPage) member(name string, dst *jsonwalk.Field) error {
 	return p.d.Object(func(k []byte) error {
 		if jsonwalk.KeyIs(k, name) {
-			return p.str(dst)
+			return jsonwalk.ReadString(&p.d, &p.rec, dst)
 		}
 		return nil
 	})
@@ -163,14 +138,14 @@ func (p *repoListPage) links(s *repoSpans) error {
 		case jsonwalk.KeyIs(k, "html"):
 			return p.member("href", &s.html)
 		case jsonwalk.KeyIs(k, "clone"):
-			var https, ssh span
+			var https, ssh jsonwalk.Field
 			err := d.Array(func() error {
-				var href span
+				var href jsonwalk.Field
 				var isHTTPS, isSSH bool
 				err := d.Object(func(k []byte) error {
 					switch {
 					case jsonwalk.KeyIs(k, "href"):
-						return p.str(&href)
+						return jsonwalk.ReadString(&p.d, &p.rec, &href)
 					case jsonwalk.KeyIs(k, "name"):
 						var buf [8]byte
 						b, ok, err := d.AppendString(buf[:0])

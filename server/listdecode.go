@@ -1,8 +1,6 @@
 package server
 
 import (
-	"strconv"
-
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/jsonwalk"
 )
@@ -17,19 +15,7 @@ type repoListPage struct {
 	nextPageStart *int
 	items         []*bitbucket.Repository
 	d             jsonwalk.Decoder[[]byte]
-	scratch       []byte // reused for each repository's text
-}
-
-type span struct {
-	from, to int
-	set      bool
-}
-
-func (s span) of(text string) string {
-	if !s.set {
-		return ""
-	}
-	return text[s.from:s.to]
+	rec           jsonwalk.Record // reused for each repository's text
 }
 
 // UnmarshalJSON decodes a page; encoding/json has validated data before calling it.
@@ -84,28 +70,16 @@ func (p *repoListPage) UnmarshalJSON(data []byte) error {
 	return d.End()
 }
 
-// str reads a string into scratch and records where it went; null leaves the field as it was.
-func (p *repoListPage) str(dst *span) error {
-	from := len(p.scratch)
-	b, ok, err := p.d.AppendString(p.scratch)
-	if err != nil || !ok {
-		return err
-	}
-	p.scratch = b
-	*dst = span{from: from, to: len(b), set: true}
-	return nil
-}
-
 // repoSpans are the fields of one repository, as spans of its text.
 type repoSpans struct {
-	id, slug, name, description, branch, project, self, http, ssh span
+	id, slug, name, description, branch, project, self, http, ssh jsonwalk.Field
 	public, archived                                              bool
 }
 
 // repository decodes one RestRepository, as convertRepository would convert it.
 func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 	d := &p.d
-	p.scratch = p.scratch[:0]
+	p.rec.Reset()
 	var s repoSpans
 	err := d.Object(func(key []byte) error {
 		switch {
@@ -115,20 +89,18 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 			case err != nil || !ok:
 				return err
 			case n == 0:
-				s.id = span{}
+				s.id = jsonwalk.Field{}
 			default:
-				from := len(p.scratch)
-				p.scratch = strconv.AppendInt(p.scratch, n, 10)
-				s.id = span{from: from, to: len(p.scratch), set: true}
+				s.id = p.rec.AppendInt(n)
 			}
 		case jsonwalk.KeyIs(key, "slug"):
-			return p.str(&s.slug)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.slug)
 		case jsonwalk.KeyIs(key, "name"):
-			return p.str(&s.name)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.name)
 		case jsonwalk.KeyIs(key, "description"):
-			return p.str(&s.description)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.description)
 		case jsonwalk.KeyIs(key, "defaultBranch"):
-			return p.str(&s.branch)
+			return jsonwalk.ReadString(&p.d, &p.rec, &s.branch)
 		case jsonwalk.KeyIs(key, "public"):
 			b, ok, err := d.Bool()
 			if ok {
@@ -144,7 +116,7 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 		case jsonwalk.KeyIs(key, "project"):
 			return d.Object(func(k []byte) error {
 				if jsonwalk.KeyIs(k, "key") {
-					return p.str(&s.project)
+					return jsonwalk.ReadString(&p.d, &p.rec, &s.project)
 				}
 				return nil
 			})
@@ -156,20 +128,20 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 	if err != nil {
 		return nil, err
 	}
-	text := string(p.scratch)
-	key := s.project.of(text)
+	text := p.rec.Text()
+	key := s.project.Of(text)
 	return &bitbucket.Repository{
-		Ref:           bitbucket.RepoRef{Namespace: key, Slug: s.slug.of(text)},
-		ID:            s.id.of(text),
-		Name:          s.name.of(text),
-		Description:   s.description.of(text),
+		Ref:           bitbucket.RepoRef{Namespace: key, Slug: s.slug.Of(text)},
+		ID:            s.id.Of(text),
+		Name:          s.name.Of(text),
+		Description:   s.description.Of(text),
 		Private:       !s.public,
 		Archived:      s.archived,
-		DefaultBranch: s.branch.of(text),
+		DefaultBranch: s.branch.Of(text),
 		Project:       key,
-		WebURL:        s.self.of(text),
-		CloneHTTP:     s.http.of(text),
-		CloneSSH:      s.ssh.of(text),
+		WebURL:        s.self.Of(text),
+		CloneHTTP:     s.http.Of(text),
+		CloneSSH:      s.ssh.Of(text),
 	}, nil
 }
 
@@ -179,10 +151,10 @@ func (p *repoListPage) links(s *repoSpans) error {
 	return d.Object(func(k []byte) error {
 		switch {
 		case jsonwalk.KeyIs(k, "self"):
-			s.self = span{}
+			s.self = jsonwalk.Field{}
 			first := true
 			return d.Array(func() error {
-				var href span
+				var href jsonwalk.Field
 				err := p.link(&href, nil)
 				if first {
 					s.self, first = href, false
@@ -190,9 +162,9 @@ func (p *repoListPage) links(s *repoSpans) error {
 				return err
 			})
 		case jsonwalk.KeyIs(k, "clone"):
-			s.http, s.ssh = span{}, span{}
+			s.http, s.ssh = jsonwalk.Field{}, jsonwalk.Field{}
 			return d.Array(func() error {
-				var href span
+				var href jsonwalk.Field
 				var name [8]byte
 				n := 0
 				if err := p.link(&href, func() error {
@@ -211,11 +183,11 @@ func (p *repoListPage) links(s *repoSpans) error {
 				}
 				switch string(name[:n]) {
 				case "http", "https":
-					if s.http.from == s.http.to {
+					if s.http.Len() == 0 {
 						s.http = href
 					}
 				case "ssh":
-					if s.ssh.from == s.ssh.to {
+					if s.ssh.Len() == 0 {
 						s.ssh = href
 					}
 				}
@@ -228,11 +200,11 @@ func (p *repoListPage) links(s *repoSpans) error {
 
 // link reads a link object's href into dst and lets name read its name (when not nil); every
 // member is type-checked, as the reflective decoder would.
-func (p *repoListPage) link(dst *span, name func() error) error {
+func (p *repoListPage) link(dst *jsonwalk.Field, name func() error) error {
 	return p.d.Object(func(k []byte) error {
 		switch {
 		case jsonwalk.KeyIs(k, "href"):
-			return p.str(dst)
+			return jsonwalk.ReadString(&p.d, &p.rec, dst)
 		case jsonwalk.KeyIs(k, "name"):
 			if name != nil {
 				return name()
