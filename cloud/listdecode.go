@@ -38,18 +38,7 @@ func (p *repoListPage) UnmarshalJSON(data []byte) error {
 			}
 			return err
 		case jsonwalk.KeyIs(key, "values"):
-			p.items = p.items[:0]
-			if d.Null() {
-				p.items = nil
-				return nil
-			}
-			return d.Array(func() error {
-				r, err := p.repository()
-				if err == nil {
-					p.items = append(p.items, r)
-				}
-				return err
-			})
+			return jsonwalk.Elements(d, &p.items, p.repository)
 		}
 		return nil
 	})

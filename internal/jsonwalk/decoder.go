@@ -280,3 +280,20 @@ func (d *Decoder[T]) Array(fn func() error) error {
 		}
 	}
 }
+
+// Elements decodes an array into items (emptied first, its backing array reused), elem decoding
+// each element; null makes items nil, as encoding/json does.
+func Elements[T string | []byte, E any](d *Decoder[T], items *[]E, elem func() (E, error)) error {
+	*items = (*items)[:0]
+	if d.Null() {
+		*items = nil
+		return nil
+	}
+	return d.Array(func() error {
+		e, err := elem()
+		if err == nil {
+			*items = append(*items, e)
+		}
+		return err
+	})
+}
