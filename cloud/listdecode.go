@@ -67,11 +67,7 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 		case jsonwalk.KeyIs(key, "updated_on"):
 			return jsonwalk.ReadString(&p.d, &p.rec, &s.updated)
 		case jsonwalk.KeyIs(key, "is_private"):
-			b, ok, err := d.Bool()
-			if ok {
-				s.private = b
-			}
-			return err
+			return jsonwalk.ReadBool(d, &s.private)
 		case jsonwalk.KeyIs(key, "mainbranch"):
 			if d.Null() {
 				s.branch = jsonwalk.Field{}

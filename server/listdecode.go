@@ -91,17 +91,9 @@ func (p *repoListPage) repository() (*bitbucket.Repository, error) {
 		case jsonwalk.KeyIs(key, "defaultBranch"):
 			return jsonwalk.ReadString(&p.d, &p.rec, &s.branch)
 		case jsonwalk.KeyIs(key, "public"):
-			b, ok, err := d.Bool()
-			if ok {
-				s.public = b
-			}
-			return err
+			return jsonwalk.ReadBool(d, &s.public)
 		case jsonwalk.KeyIs(key, "archived"):
-			b, ok, err := d.Bool()
-			if ok {
-				s.archived = b
-			}
-			return err
+			return jsonwalk.ReadBool(d, &s.archived)
 		case jsonwalk.KeyIs(key, "project"):
 			return d.Object(func(k []byte) error {
 				if jsonwalk.KeyIs(k, "key") {

@@ -165,11 +165,11 @@ func (c *cloudChange) decode(d *decoder) error {
 		case "new":
 			return c.New.decode(d)
 		case "created":
-			return readBool(d, &c.Created)
+			return jsonwalk.ReadBool(d, &c.Created)
 		case "closed":
-			return readBool(d, &c.Closed)
+			return jsonwalk.ReadBool(d, &c.Closed)
 		case "forced":
-			return readBool(d, &c.Forced)
+			return jsonwalk.ReadBool(d, &c.Forced)
 		case "commits":
 			return readList(d, &c.Commits, func(e *cloudCommit) error { return e.decode(d) })
 		}
@@ -229,7 +229,7 @@ func (p *cloudPR) decode(d *decoder) error {
 		case "state":
 			return readString(d, &p.State)
 		case "draft":
-			return readBool(d, &p.Draft)
+			return jsonwalk.ReadBool(d, &p.Draft)
 		case "author":
 			return p.Author.decode(d)
 		case "source":

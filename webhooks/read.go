@@ -39,14 +39,6 @@ func readString(d *decoder, dst *string) error {
 	return err
 }
 
-func readBool(d *decoder, dst *bool) error {
-	b, ok, err := d.Bool()
-	if ok {
-		*dst = b
-	}
-	return err
-}
-
 func readInt(d *decoder, dst *int) error {
 	n, ok, err := d.Int(0)
 	if ok {

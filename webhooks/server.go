@@ -214,7 +214,7 @@ func (p *serverPR) decode(d *decoder) error {
 		case "state":
 			return readString(d, &p.State)
 		case "draft":
-			return readBool(d, &p.Draft)
+			return jsonwalk.ReadBool(d, &p.Draft)
 		case "fromRef":
 			return p.FromRef.decode(d)
 		case "toRef":

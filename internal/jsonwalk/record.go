@@ -53,3 +53,12 @@ func (r *Record) AppendInt(n int64) Field {
 
 // Len is the length of the field's value, 0 when it was absent.
 func (f Field) Len() int { return f.to - f.from }
+
+// ReadBool reads a boolean into *dst; null leaves *dst as it was, as encoding/json does.
+func ReadBool[T string | []byte](d *Decoder[T], dst *bool) error {
+	b, ok, err := d.Bool()
+	if ok {
+		*dst = b
+	}
+	return err
+}
