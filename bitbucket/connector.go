@@ -38,4 +38,21 @@ type Connector interface {
 	UpdateWebhook(ctx context.Context, repo RepoRef, id string, spec WebhookSpec) (*Webhook, error)
 	// DeleteWebhook removes webhook id.
 	DeleteWebhook(ctx context.Context, repo RepoRef, id string) error
+
+	// After connecting: what a CI/CD product does with the repository.
+
+	// RepositoryPermissions answers RepositoryPermission for many repositories in the fewest
+	// requests the provider allows. Every asked repository has an entry.
+	RepositoryPermissions(ctx context.Context, repos []RepoRef) (map[RepoRef]Permission, error)
+	// ListBranches iterates over the branches of repo.
+	ListBranches(ctx context.Context, repo RepoRef, opts ListBranchesOptions) iter.Seq2[*Branch, error]
+	// ListBranchesPage returns one page of branches.
+	ListBranchesPage(ctx context.Context, repo RepoRef, opts ListBranchesOptions) (Page[*Branch], error)
+	// GetFile returns the raw bytes of path at ref (a branch, tag or commit hash). A missing path
+	// is ErrNotFound; a file over the size cap is an error wrapping ErrInvalidInput.
+	GetFile(ctx context.Context, repo RepoRef, ref, path string) ([]byte, error)
+	// SetCommitStatus reports a build on commit; a later status with the same Key replaces it.
+	SetCommitStatus(ctx context.Context, repo RepoRef, commit string, status CommitStatus) error
+	// GitCredentials returns the username and password for git over HTTPS with these credentials.
+	GitCredentials(ctx context.Context) (GitCredentials, error)
 }

@@ -45,7 +45,7 @@ func readmeConnect(ctx context.Context, token, webhookSecret string) error {
 	}
 	info, err := c.CheckConnection(ctx)
 	if err != nil {
-		return err // a *server.CheckError: the step that failed, why, and a hint for the user
+		return err // a *bitbucket.CheckError: the step that failed, why, and a hint for the user
 	}
 	fmt.Println("Bitbucket", info.Version, "as", info.User.Username)
 

@@ -78,7 +78,7 @@ func TestCheckConnectionBadToken(t *testing.T) {
 		mt.RegisterResponder("GET", testAPI+"/application-properties",
 			jsonResponder(t, 401, restErrors("Authentication failed. Please check your credentials and try again.", excAuthentication)))
 		_, err := c.CheckConnection(t.Context())
-		assertCheck(t, err, StepVersion, ReasonUnauthorized, bitbucket.ErrUnauthorized)
+		assertCheck(t, err, bitbucket.StepVersion, bitbucket.ReasonUnauthorized, bitbucket.ErrUnauthorized)
 		var apiErr *bitbucket.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 401 {
 			t.Errorf("cause is not the 401 *APIError: %v", err)
@@ -92,7 +92,7 @@ func TestCheckConnectionBadToken(t *testing.T) {
 		registerVersion(t, mt, "9.4.2")
 		mt.RegisterResponder("GET", testBase+"/plugins/servlet/applinks/whoami", httpmock.NewStringResponder(200, ""))
 		_, err := c.CheckConnection(t.Context())
-		assertCheck(t, err, StepUser, ReasonUnauthorized, bitbucket.ErrUnauthorized)
+		assertCheck(t, err, bitbucket.StepUser, bitbucket.ReasonUnauthorized, bitbucket.ErrUnauthorized)
 		if _, err := c.CurrentUser(t.Context()); !errors.Is(err, bitbucket.ErrUnauthorized) {
 			t.Errorf("CurrentUser: err = %v, want ErrUnauthorized", err)
 		}
@@ -103,7 +103,7 @@ func TestCheckConnectionBadToken(t *testing.T) {
 		mt.RegisterResponder("GET", testBase+"/plugins/servlet/applinks/whoami",
 			withHeader(httpmock.NewStringResponder(401, ""), "X-AUSERNAME", "anonymous"))
 		_, err := c.CheckConnection(t.Context())
-		assertCheck(t, err, StepUser, ReasonUnauthorized, bitbucket.ErrUnauthorized)
+		assertCheck(t, err, bitbucket.StepUser, bitbucket.ReasonUnauthorized, bitbucket.ErrUnauthorized)
 	})
 }
 
@@ -121,7 +121,7 @@ func TestCheckConnectionNotBitbucket(t *testing.T) {
 			cl, mt := newTestClient(t)
 			mt.RegisterResponder("GET", testAPI+"/application-properties", c.responder)
 			_, err := cl.CheckConnection(t.Context())
-			assertCheck(t, err, StepVersion, ReasonNotBitbucket, ErrNotBitbucket)
+			assertCheck(t, err, bitbucket.StepVersion, bitbucket.ReasonNotBitbucket, ErrNotBitbucket)
 			if c.also != nil && !errors.Is(err, c.also) {
 				t.Errorf("err = %v, want it to match %v too", err, c.also)
 			}
@@ -137,22 +137,22 @@ func TestCheckConnectionTransportFailures(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		err    error
-		reason CheckReason
+		reason bitbucket.CheckReason
 		hint   string // must appear in the message
 		is     error
 	}{
-		{"dns", &net.DNSError{Err: "no such host", Name: "bb.example.invalid", IsNotFound: true}, ReasonDNS, "does not resolve", nil},
-		{"refused", dial(&os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}), ReasonConnectionRefused, "7990", syscall.ECONNREFUSED},
-		{"unknown authority", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, ReasonTLSUnknownAuthority, "WithRootCAs", nil},
-		{"bare unknown authority", x509.UnknownAuthorityError{}, ReasonTLSUnknownAuthority, "WithRootCAs", nil},
-		{"host policy", dial(fmt.Errorf("%w: 10.0.0.5 is private", bitbucket.ErrDisallowedHost)), ReasonDisallowedHost, "WithAllowedHosts", bitbucket.ErrDisallowedHost},
-		{"other", errors.New("connection reset by peer"), ReasonNetwork, "reached", nil},
+		{"dns", &net.DNSError{Err: "no such host", Name: "bb.example.invalid", IsNotFound: true}, bitbucket.ReasonDNS, "does not resolve", nil},
+		{"refused", dial(&os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}), bitbucket.ReasonConnectionRefused, "7990", syscall.ECONNREFUSED},
+		{"unknown authority", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, bitbucket.ReasonTLSUnknownAuthority, "WithRootCAs", nil},
+		{"bare unknown authority", x509.UnknownAuthorityError{}, bitbucket.ReasonTLSUnknownAuthority, "WithRootCAs", nil},
+		{"host policy", dial(fmt.Errorf("%w: 10.0.0.5 is private", bitbucket.ErrDisallowedHost)), bitbucket.ReasonDisallowedHost, "WithAllowedHosts", bitbucket.ErrDisallowedHost},
+		{"other", errors.New("connection reset by peer"), bitbucket.ReasonNetwork, "reached", nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cl, mt := newTestClient(t)
 			mt.RegisterResponder("GET", testAPI+"/application-properties", func(*http.Request) (*http.Response, error) { return nil, c.err })
 			_, err := cl.CheckConnection(t.Context())
-			assertCheck(t, err, StepVersion, c.reason, c.is)
+			assertCheck(t, err, bitbucket.StepVersion, c.reason, c.is)
 			if err != nil && !strings.Contains(err.Error(), c.hint) {
 				t.Errorf("message %q lacks %q", err, c.hint)
 			}
@@ -173,20 +173,20 @@ func TestCheckConnectionForbiddenUserRecord(t *testing.T) {
 		withHeader(jsonResponder(t, 200, appProps("9.4.2")), "X-AUSERNAME", "ada"))
 	mt.RegisterResponder("GET", testAPI+"/users/ada", jsonResponder(t, 401, restErrors("You are not permitted to access this resource", excAuthorisation)))
 	_, err := c.CheckConnection(t.Context())
-	assertCheck(t, err, StepUser, ReasonForbidden, bitbucket.ErrForbidden)
+	assertCheck(t, err, bitbucket.StepUser, bitbucket.ReasonForbidden, bitbucket.ErrForbidden)
 	if errors.Is(err, bitbucket.ErrUnauthorized) {
 		t.Errorf("AuthorisationException matches ErrUnauthorized: %v", err)
 	}
 }
 
-func assertCheck(t *testing.T, err error, step string, reason CheckReason, is error) {
+func assertCheck(t *testing.T, err error, step string, reason bitbucket.CheckReason, is error) {
 	t.Helper()
-	var ce *CheckError
+	var ce *bitbucket.CheckError
 	if !errors.As(err, &ce) {
-		t.Fatalf("err = %v (%T), want a *CheckError", err, err)
+		t.Fatalf("err = %v (%T), want a *bitbucket.CheckError", err, err)
 	}
 	if ce.Step != step || ce.Reason != reason {
-		t.Errorf("CheckError step %q reason %q, want %q %q (%v)", ce.Step, ce.Reason, step, reason, err)
+		t.Errorf("bitbucket.CheckError step %q reason %q, want %q %q (%v)", ce.Step, ce.Reason, step, reason, err)
 	}
 	if ce.Hint == "" || !strings.Contains(err.Error(), ce.Hint) {
 		t.Errorf("message %q lacks the hint", err)
@@ -200,20 +200,20 @@ func TestCheckConnectionOtherReasons(t *testing.T) {
 	for _, c := range []struct {
 		name      string
 		responder httpmock.Responder
-		reason    CheckReason
+		reason    bitbucket.CheckReason
 		is        error
 	}{
-		{"rate limited", httpmock.NewStringResponder(429, "slow down"), ReasonRateLimited, bitbucket.ErrRateLimited},
-		{"server error", httpmock.NewStringResponder(503, "maintenance"), ReasonServerError, nil},
-		{"wrong host name", httpmock.NewErrorResponder(&tls.CertificateVerificationError{Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "bb"}}), ReasonTLS, nil},
-		{"cross-origin redirect", httpmock.NewErrorResponder(fmt.Errorf("%w: to https://sso.example.invalid", bitbucket.ErrCrossOriginRedirect)), ReasonRedirect, bitbucket.ErrCrossOriginRedirect},
-		{"timeout", httpmock.NewErrorResponder(&net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}), ReasonTimeout, nil},
+		{"rate limited", httpmock.NewStringResponder(429, "slow down"), bitbucket.ReasonRateLimited, bitbucket.ErrRateLimited},
+		{"server error", httpmock.NewStringResponder(503, "maintenance"), bitbucket.ReasonServerError, nil},
+		{"wrong host name", httpmock.NewErrorResponder(&tls.CertificateVerificationError{Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "bb"}}), bitbucket.ReasonTLS, nil},
+		{"cross-origin redirect", httpmock.NewErrorResponder(fmt.Errorf("%w: to https://sso.example.invalid", bitbucket.ErrCrossOriginRedirect)), bitbucket.ReasonRedirect, bitbucket.ErrCrossOriginRedirect},
+		{"timeout", httpmock.NewErrorResponder(&net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}), bitbucket.ReasonTimeout, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cl, mt := newTestClient(t)
 			mt.RegisterResponder("GET", testAPI+"/application-properties", c.responder)
 			_, err := cl.CheckConnection(t.Context())
-			assertCheck(t, err, StepVersion, c.reason, c.is)
+			assertCheck(t, err, bitbucket.StepVersion, c.reason, c.is)
 		})
 	}
 }

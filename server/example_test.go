@@ -34,7 +34,7 @@ func ExampleClient_CheckConnection() {
 
 	bad, _ := server.New(srv.URL(), auth.Bearer("wrong"), srv.Options()...)
 	_, err = bad.CheckConnection(context.Background())
-	var ce *server.CheckError
+	var ce *bitbucket.CheckError
 	if errors.As(err, &ce) {
 		fmt.Println(ce.Step, ce.Reason, errors.Is(err, bitbucket.ErrUnauthorized))
 	}

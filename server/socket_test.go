@@ -28,7 +28,7 @@ func TestCheckConnectionLoopbackRefusedByPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.CheckConnection(t.Context())
-	assertCheck(t, err, StepVersion, ReasonDisallowedHost, bitbucket.ErrDisallowedHost)
+	assertCheck(t, err, bitbucket.StepVersion, bitbucket.ReasonDisallowedHost, bitbucket.ErrDisallowedHost)
 }
 
 func TestCheckConnectionConnectionRefused(t *testing.T) {
@@ -43,7 +43,7 @@ func TestCheckConnectionConnectionRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.CheckConnection(t.Context())
-	assertCheck(t, err, StepVersion, ReasonConnectionRefused, nil)
+	assertCheck(t, err, bitbucket.StepVersion, bitbucket.ReasonConnectionRefused, nil)
 }
 
 func TestCheckConnectionUnknownAuthority(t *testing.T) {
@@ -66,7 +66,7 @@ func TestCheckConnectionUnknownAuthority(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.CheckConnection(t.Context())
-	assertCheck(t, err, StepVersion, ReasonTLSUnknownAuthority, nil)
+	assertCheck(t, err, bitbucket.StepVersion, bitbucket.ReasonTLSUnknownAuthority, nil)
 	if err != nil && !strings.Contains(err.Error(), "WithRootCAs") {
 		t.Errorf("message does not name WithRootCAs: %v", err)
 	}

@@ -12,8 +12,9 @@ import (
 )
 
 // ErrNotBitbucket marks a server that does not answer like Bitbucket Data Center: an HTML page or
-// a 404 where application-properties should be, or JSON without a version.
-var ErrNotBitbucket = errors.New("server: not a Bitbucket Server or Data Center instance")
+// a 404 where application-properties should be, or JSON without a version. It is
+// bitbucket.ErrNotBitbucket.
+var ErrNotBitbucket = bitbucket.ErrNotBitbucket
 
 // serverVersion is a parsed Data Center version, compared by major, minor and patch.
 type serverVersion struct{ major, minor, patch int }

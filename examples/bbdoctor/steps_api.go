@@ -174,7 +174,7 @@ func apiFailure(err error) outcome {
 // errDetail is the message of err. For the connector's check errors it is the cause, since
 // bbdoctor writes its own hints.
 func errDetail(err error) string {
-	var ce *server.CheckError
+	var ce *bitbucket.CheckError
 	if errors.As(err, &ce) && ce.Err != nil {
 		return ce.Err.Error()
 	}

@@ -43,8 +43,13 @@ type Request struct {
 	// URL, when set, replaces base+Path: an absolute URL such as a Cloud "next" link. It must be
 	// on the base URL's origin, or the call fails with ErrInvalidInput before any request. Query
 	// is not used with URL: the link carries its own.
-	URL   string
-	Query url.Values
+	URL string
+	// Query is a struct whose fields carry `url:` tags, encoded by go-querystring; nil means no
+	// query. It is not used with URL.
+	Query any
+	// Idempotent marks a request that may be repeated after it reached the server, whatever its
+	// method: a POST that is an upsert keyed by its body (a commit status) retries like a PUT.
+	Idempotent bool
 	// Body is encoded as JSON when not nil. It is encoded once and sent again on every retry.
 	Body   any
 	Header http.Header
@@ -171,7 +176,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 		}
 		body = b
 	}
-	st := &callState{method: method, host: target.Host, path: target.EscapedPath()}
+	st := &callState{method: method, idempotent: req.Idempotent || idempotent(method), host: target.Host, path: target.EscapedPath()}
 	ctx = context.WithValue(ctx, stateKey{}, st)
 	redactedURL := RedactURL(target)
 	rr, err := retryablehttp.NewRequestWithContext(ctx, method, target.String(), body)
@@ -247,6 +252,10 @@ func (c *Client) target(req Request) (*url.URL, error) {
 		return nil, fmt.Errorf("%w: path is not validly escaped", bitbucket.ErrInvalidInput)
 	}
 	u.Path, u.RawPath = p, escaped
-	u.RawQuery = req.Query.Encode()
+	q, err := encodeQuery(req.Query)
+	if err != nil {
+		return nil, err
+	}
+	u.RawQuery = q
 	return &u, nil
 }

@@ -25,6 +25,7 @@ const baseBackoff = time.Second
 // goroutine.
 type callState struct {
 	method     string
+	idempotent bool // the request may be repeated after it reached the server
 	host, path string
 	attempts   int       // attempts started
 	start      time.Time // start of the current attempt
@@ -80,13 +81,13 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 		return false, ctx.Err()
 	}
 	if err != nil {
-		return retryableError(st.method, err), nil
+		return retryableError(st.idempotent, err), nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests:
 		// The server refused before doing anything, so any method may be repeated.
 	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		if !idempotent(st.method) {
+		if !st.idempotent {
 			return false, nil // the server may have acted: never repeat a POST or PATCH
 		}
 	default:
@@ -110,8 +111,8 @@ func idempotent(method string) bool {
 
 // retryableError decides on a failure with no response. Errors of policy, trust and credentials
 // are final; a failed dial (nothing was sent) may be repeated for any method; other transport
-// errors only for idempotent methods.
-func retryableError(method string, err error) bool {
+// errors only for idempotent requests.
+func retryableError(idempotent bool, err error) bool {
 	var (
 		uae  x509.UnknownAuthorityError
 		cie  x509.CertificateInvalidError
@@ -136,7 +137,7 @@ func retryableError(method string, err error) bool {
 	case errors.As(err, &ope) && ope.Op == "dial":
 		return true
 	}
-	return idempotent(method)
+	return idempotent
 }
 
 // backoff returns the wait before attempt n+1: the server's Retry-After when it sent one we may

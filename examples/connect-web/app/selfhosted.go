@@ -62,7 +62,7 @@ func (a *App) serverConnect(w http.ResponseWriter, r *http.Request) {
 		p := explain(err)
 		if strings.HasPrefix(strings.ToLower(raw), "http:") {
 			// server.New refuses plain http to a host the operator did not allow.
-			p = problem{Title: "This address is not allowed", Text: notAllowedText, Reason: string(server.ReasonDisallowedHost)}
+			p = problem{Title: "This address is not allowed", Text: notAllowedText, Reason: string(bitbucket.ReasonDisallowedHost)}
 		}
 		again(p)
 		return
@@ -108,7 +108,7 @@ const notAllowedText = "This application connects only to public addresses over 
 // library's sentinels and the server package's CheckError.
 func explain(err error) problem {
 	p := problem{Detail: err.Error()}
-	var ce *server.CheckError
+	var ce *bitbucket.CheckError
 	if errors.As(err, &ce) {
 		p.Reason = string(ce.Reason)
 		p.Text = sentence(ce.Hint)
@@ -118,16 +118,16 @@ func explain(err error) problem {
 	case errors.Is(err, bitbucket.ErrDisallowedHost):
 		p.Title = "This address is not allowed"
 		p.Text = notAllowedText
-	case errors.As(err, &unknownCA) || p.Reason == string(server.ReasonTLSUnknownAuthority):
+	case errors.As(err, &unknownCA) || p.Reason == string(bitbucket.ReasonTLSUnknownAuthority):
 		p.Title = "The server's certificate is not trusted"
 		if p.Text == "" {
 			p.Text = "Its certificate was issued by an unknown certificate authority, such as a company's own CA. The operator can add that CA to this application's trusted roots."
 		}
-	case p.Reason == string(server.ReasonConnectionRefused):
+	case p.Reason == string(bitbucket.ReasonConnectionRefused):
 		p.Title = "Nothing answers at this address"
-	case p.Reason == string(server.ReasonDNS):
+	case p.Reason == string(bitbucket.ReasonDNS):
 		p.Title = "The host name does not resolve"
-	case p.Reason == string(server.ReasonTimeout):
+	case p.Reason == string(bitbucket.ReasonTimeout):
 		p.Title = "The server did not answer in time"
 	case errors.Is(err, server.ErrNotBitbucket):
 		p.Title = "This is not a Bitbucket server"

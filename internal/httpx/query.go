@@ -1,0 +1,25 @@
+package httpx
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/google/go-querystring/query"
+)
+
+// encodeQuery encodes a request's query: a struct with `url:` tags, through go-querystring. Nil
+// is no query.
+func encodeQuery(q any) (string, error) {
+	switch q := q.(type) {
+	case nil:
+		return "", nil
+	case url.Values: // TODO(structure): remove once every caller passes a tagged struct
+		return q.Encode(), nil
+	}
+	v, err := query.Values(q)
+	if err != nil {
+		return "", fmt.Errorf("%w: encode query: %v", bitbucket.ErrInvalidInput, err)
+	}
+	return v.Encode(), nil
+}
