@@ -9,12 +9,9 @@ import (
 )
 
 // Fetch returns the page that cursor names; "" names the first page.
+//
+// Deprecated: the v0.1 engine, kept until every provider list runs on Source and Iterate.
 type Fetch[T any] func(ctx context.Context, cursor string) (bitbucket.Page[T], error)
-
-// MaxEmptyPages is how many pages in a row may come back empty while still naming a successor
-// before the iterator gives up with ErrPaginationStalled. Providers skip empty namespaces
-// themselves, so a run this long means a server that claims pages it never gives.
-const MaxEmptyPages = 8
 
 // Seq iterates over every item from the page that start names onwards. Nothing is fetched before
 // the loop starts; breaking out of the loop fetches nothing more. Between pages it checks ctx and
