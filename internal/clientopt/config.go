@@ -26,13 +26,20 @@ type Config struct {
 	MaxWait      time.Duration
 	RootCAs      *x509.CertPool
 	AllowedHosts []netip.Prefix
+	// MaxPages and MaxItems bound every listing; 0 means the paging defaults.
+	MaxPages, MaxItems int
+	// MaxFileBytes caps GetFile; 0 means DefaultMaxFileBytes.
+	MaxFileBytes int64
 	// Errs collects option misuse (a negative retry count, say), reported by the constructor.
 	Errs []error
 }
 
+// DefaultMaxFileBytes is the largest file GetFile reads by default.
+const DefaultMaxFileBytes = 10 << 20
+
 // Default returns the configuration before any option is applied.
 func Default() Config {
-	return Config{MaxRetries: DefaultMaxRetries, MaxWait: DefaultMaxWait}
+	return Config{MaxRetries: DefaultMaxRetries, MaxWait: DefaultMaxWait, MaxFileBytes: DefaultMaxFileBytes}
 }
 
 // Apply returns the configuration that opts describe, starting from Default. Nil options are
