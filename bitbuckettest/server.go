@@ -32,10 +32,13 @@ type Server struct {
 	repos      map[bitbucket.RepoRef]*repository
 	perms      map[grantKey]bitbucket.Permission
 	hooks      map[bitbucket.RepoRef][]*hook
-	faults     []*fault
-	latency    time.Duration
-	counts     map[string]int // "METHOD /path" (path without the prefix and query)
-	pageLimit  int            // the most items a page may hold; the provider's maximum by default
+	nsHooks    map[string][]*hook // inherited hooks: Data Center project hooks, Cloud workspace hooks
+	// legacyStatuses are Data Center statuses reported through build-status 1.0, by commit.
+	legacyStatuses map[string][]StatusInfo
+	faults         []*fault
+	latency        time.Duration
+	counts         map[string]int // "METHOD /path" (path without the prefix and query)
+	pageLimit      int            // the most items a page may hold; the provider's maximum by default
 
 	cloud *cloudState // Cloud-only state (access tokens, OAuth, workspace members); nil on Data Center
 	dc    *dcState    // Data Center-only state (version, paging quirk, webhook ids); nil on Cloud
@@ -82,6 +85,9 @@ type token struct {
 	ns   string
 	repo bitbucket.RepoRef
 	kind string // X-Credential-Type on Cloud
+	// limited tokens act with at most maxPerm, whatever their user holds (AddLimitedToken).
+	limited bool
+	maxPerm bitbucket.Permission
 }
 
 type namespace struct {
@@ -96,6 +102,7 @@ type repository struct {
 	uuid    string
 	created time.Time
 	updated time.Time
+	git     *gitData // branches, files and statuses; made on first use (gitLocked)
 }
 
 type grantKey struct {
@@ -124,15 +131,17 @@ type fault struct {
 
 func newServer(p bitbucket.Provider, prefix string) *Server {
 	s := &Server{
-		provider:   p,
-		prefix:     prefix,
-		users:      map[string]*user{},
-		tokens:     map[string]*token{},
-		namespaces: map[string]*namespace{},
-		repos:      map[bitbucket.RepoRef]*repository{},
-		perms:      map[grantKey]bitbucket.Permission{},
-		hooks:      map[bitbucket.RepoRef][]*hook{},
-		counts:     map[string]int{},
+		provider:       p,
+		prefix:         prefix,
+		users:          map[string]*user{},
+		tokens:         map[string]*token{},
+		namespaces:     map[string]*namespace{},
+		repos:          map[bitbucket.RepoRef]*repository{},
+		perms:          map[grantKey]bitbucket.Permission{},
+		hooks:          map[bitbucket.RepoRef][]*hook{},
+		nsHooks:        map[string][]*hook{},
+		legacyStatuses: map[string][]StatusInfo{},
+		counts:         map[string]int{},
 	}
 	return s
 }
