@@ -2,14 +2,11 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/httpx"
 )
 
 // CheckConnection is the "Test connection" button: it reads the server's version from
@@ -46,49 +43,33 @@ func (c *Client) CurrentUser(ctx context.Context) (*bitbucket.User, error) {
 // errAnonymous is the cause when the server treats the request as anonymous.
 var errAnonymous = fmt.Errorf("%w: the server treats these credentials as anonymous", bitbucket.ErrUnauthorized)
 
-// resolveUser finds the acting user's name from hdr (X-AUSERNAME of an earlier response) or the
-// whoami servlet, then reads the user's record.
+// resolveUser finds the acting user's name, then reads the user's record.
 func (c *Client) resolveUser(ctx context.Context, hdr http.Header) (*bitbucket.User, error) {
-	name := strings.TrimSpace(hdr.Get("X-AUSERNAME"))
-	if name == "" || name == "anonymous" {
-		var body []byte
-		if _, err := c.http.Do(ctx, httpx.Request{Method: "GET", Path: pathWhoami, Header: http.Header{"Accept": {"text/plain"}}}, &body); err != nil {
-			return nil, err
-		}
-		name = strings.TrimSpace(string(body))
-		if strings.ContainsAny(name, "<>\n") || len(name) > 255 {
-			return nil, fmt.Errorf("%w: whoami did not answer a user name", ErrNotBitbucket)
-		}
-	}
-	if name == "" || name == "anonymous" {
-		return nil, errAnonymous
+	name, err := c.actingName(ctx, hdr)
+	if err != nil {
+		return nil, err
 	}
 	return c.user(ctx, name)
 }
 
-// user reads the record of the user named name. The slug is usually the name; when it is not
-// (names with characters a slug cannot hold), the user is looked up by filter and matched
-// exactly. A user with no readable record (some token users) is returned with its name only.
-func (c *Client) user(ctx context.Context, name string) (*bitbucket.User, error) {
-	var w wireUser
-	_, err := c.http.Do(ctx, httpx.Request{Method: "GET", Path: userPath(name)}, &w)
-	if err == nil {
-		return convertUser(w), nil
-	}
-	if !errors.Is(err, bitbucket.ErrNotFound) {
-		return nil, err
-	}
-	var page wirePage[wireUser]
-	q := url.Values{"filter": {name}, "limit": {"100"}}
-	if _, err := c.http.Do(ctx, httpx.Request{Method: "GET", Path: pathUsers, Query: q}, &page); err != nil && !errors.Is(err, bitbucket.ErrNotFound) {
-		return nil, err
-	}
-	for _, u := range page.Values {
-		if strings.EqualFold(u.Name, name) {
-			return convertUser(u), nil
+// actingName is the name of the user the credentials act as: X-AUSERNAME of an earlier response
+// (hdr), else the whoami servlet's answer.
+func (c *Client) actingName(ctx context.Context, hdr http.Header) (string, error) {
+	name := strings.TrimSpace(hdr.Get("X-AUSERNAME"))
+	if name == "" || name == "anonymous" {
+		var body []byte
+		if _, err := c.do(ctx, call{ep: epWhoami, header: http.Header{"Accept": {"text/plain"}}}, &body); err != nil {
+			return "", err
+		}
+		name = strings.TrimSpace(string(body))
+		if strings.ContainsAny(name, "<>\n") || len(name) > 255 {
+			return "", fmt.Errorf("%w: whoami did not answer a user name", ErrNotBitbucket)
 		}
 	}
-	return &bitbucket.User{Username: name}, nil
+	if name == "" || name == "anonymous" {
+		return "", errAnonymous
+	}
+	return name, nil
 }
 
 // classify wraps err, the failure of CheckConnection's step, in a *bitbucket.CheckError.

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/clientopt"
 	"github.com/bbconnect/bbconnect/internal/httpx"
+	"github.com/bbconnect/bbconnect/internal/paging"
 )
 
 // Client is a connection to one Bitbucket Server or Data Center instance. It implements
@@ -21,6 +25,10 @@ type Client struct {
 	http  *httpx.Client
 	base  string // normalised base URL, context path kept, no trailing slash
 	creds auth.Credentials
+	// limits bound every listing (bitbucket.WithListLimits).
+	limits paging.Limits
+	// maxFileBytes caps GetFile (bitbucket.WithMaxFileBytes).
+	maxFileBytes int64
 
 	// versionSem serialises the first fetch of the version, so that it is fetched once.
 	versionSem chan struct{}
@@ -58,7 +66,9 @@ func New(baseURL string, creds auth.Credentials, opts ...bitbucket.Option) (*Cli
 	if err != nil {
 		return nil, err
 	}
-	return &Client{http: hc, base: base.String(), creds: creds, versionSem: make(chan struct{}, 1)}, nil
+	return &Client{http: hc, base: base.String(), creds: creds, versionSem: make(chan struct{}, 1),
+		limits:       paging.Limits{MaxPages: cfg.MaxPages, MaxItems: cfg.MaxItems},
+		maxFileBytes: cmp.Or(cfg.MaxFileBytes, clientopt.DefaultMaxFileBytes)}, nil
 }
 
 // parseBaseURL checks and normalises a server base URL typed by a user.
@@ -122,3 +132,31 @@ func (c *Client) Provider() bitbucket.Provider { return bitbucket.Server }
 // BaseURL returns the server's base URL as normalised by New: context path kept, no trailing
 // slash.
 func (c *Client) BaseURL() string { return c.base }
+
+// call is one request: the endpoint row, the values of its {params} in order, and what goes with
+// it. Query is a struct with `url:` tags.
+type call struct {
+	ep         endpoint
+	args       []string
+	query      any
+	body       any
+	header     http.Header
+	maxBody    int64
+	idempotent bool
+}
+
+// do sends r and decodes a 2xx answer into out (nil discards it, a *[]byte takes it raw). It is
+// the one place this package builds a request.
+func (c *Client) do(ctx context.Context, r call, out any) (*httpx.Response, error) {
+	path, err := r.ep.url(r.args...)
+	if err != nil {
+		return nil, err
+	}
+	return c.http.Do(ctx, httpx.Request{Method: r.ep.method, Path: path, Query: r.query, Body: r.body,
+		Header: r.header, MaxBodyBytes: r.maxBody, Idempotent: r.idempotent}, out)
+}
+
+// repoArgs are the {projectKey} and {repositorySlug} of repo.
+func repoArgs(repo bitbucket.RepoRef, more ...string) []string {
+	return append([]string{repo.Namespace, repo.Slug}, more...)
+}

@@ -1,38 +1,111 @@
 package server
 
 import (
-	"strconv"
+	"fmt"
+	"net/url"
+	"strings"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/httpx"
 )
 
-// The Data Center endpoints this package calls, relative to the server's base URL (context path
-// included). Every path segment that comes from a caller is escaped on its own by httpx.Path.
-const (
-	apiRoot = "/rest/api/1.0"
-	// pathApplicationProperties answers the version; it needs no authentication.
-	pathApplicationProperties = apiRoot + "/application-properties"
-	// pathWhoami answers the acting user's name as plain text (empty or "anonymous" when the
-	// request was not authenticated).
-	pathWhoami   = "/plugins/servlet/applinks/whoami"
-	pathProjects = apiRoot + "/projects"
-	pathRepos    = apiRoot + "/repos"
-	pathUsers    = apiRoot + "/users"
-)
-
-func userPath(slug string) string { return pathUsers + httpx.Path(slug) }
-
-func projectPath(key string) string { return pathProjects + httpx.Path(key) }
-
-func projectReposPath(key string) string { return projectPath(key) + "/repos" }
-
-func repoPath(r bitbucket.RepoRef) string {
-	return pathProjects + httpx.Path(r.Namespace, "repos", r.Slug)
+// endpoint is one row of the endpoint table: the OpenAPI operation a method implements.
+type endpoint struct {
+	method string // HTTP method
+	path   string // the path template exactly as the OpenAPI document writes it
+	op     string // the document's operationId; "" when it has none
 }
 
-func webhooksPath(r bitbucket.RepoRef) string { return repoPath(r) + "/webhooks" }
+// The endpoint table: every request this package sends is built from one of these rows. Paths are
+// those of the Data Center 9.4 OpenAPI document (relative to /rest, "latest" for the version); the
+// client sends them under <base>/rest/<api>/1.0/.
+var (
+	epApplicationProperties = endpoint{"GET", "/api/latest/application-properties", "getApplicationProperties"}
+	// epWhoami is the applinks servlet that answers the acting user's name as plain text. It is
+	// not a REST resource and not in the OpenAPI document.
+	epWhoami            = endpoint{"GET", "/plugins/servlet/applinks/whoami", ""}
+	epGetUser           = endpoint{"GET", "/api/latest/users/{userSlug}", "getUser"}
+	epListUsers         = endpoint{"GET", "/api/latest/users", "getUsers_2"}
+	epListProjects      = endpoint{"GET", "/api/latest/projects", "getProjects"}
+	epGetProject        = endpoint{"GET", "/api/latest/projects/{projectKey}", "getProject"}
+	epListProjectRepos  = endpoint{"GET", "/api/latest/projects/{projectKey}/repos", "getRepositories"}
+	epGetRepository     = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}", "getRepository"}
+	epListRepos         = endpoint{"GET", "/api/latest/repos", "getRepositories_1"}
+	epListWebhooks      = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks", "findWebhooks_1"}
+	epCreateWebhook     = endpoint{"POST", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks", "createWebhook_1"}
+	epGetWebhook        = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}", "getWebhook_1"}
+	epUpdateWebhook     = endpoint{"PUT", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}", "updateWebhook_1"}
+	epDeleteWebhook     = endpoint{"DELETE", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}", "deleteWebhook_1"}
+	epListProjectHooks  = endpoint{"GET", "/api/latest/projects/{projectKey}/webhooks", "findWebhooks"}
+	epListBranches      = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/branches", "getBranches"}
+	epDefaultBranch     = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/default-branch", "getDefaultBranch_2"}
+	epLegacyDefault     = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/branches/default", "getDefaultBranch_1"}
+	epListTags          = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/tags", "getTags"}
+	epGetCommit         = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}", "getCommit"}
+	epRawFile           = endpoint{"GET", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/raw/{path}", "streamRaw"}
+	epAddBuildStatus    = endpoint{"POST", "/api/latest/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}/builds", "add"}
+	epLegacyBuildStatus = endpoint{"POST", "/build-status/latest/commits/{commitId}", "addBuildStatus"}
+)
 
-func webhookPath(r bitbucket.RepoRef, id int64) string {
-	return webhooksPath(r) + httpx.Path(strconv.FormatInt(id, 10))
+// url returns the path of e below the base URL with its {params} filled from args, in order. Each
+// argument is one escaped path segment, except {path}, whose slashes separate segments escaped one
+// by one. An empty, "." or ".." segment is refused with an error wrapping bitbucket.ErrInvalidInput,
+// so that no argument can climb out of the route.
+func (e endpoint) url(args ...string) (string, error) {
+	var b strings.Builder
+	b.WriteString(wirePrefix(e.path))
+	rest := strings.TrimPrefix(e.path, templatePrefix(e.path))
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			b.WriteString(rest)
+			break
+		}
+		end := strings.IndexByte(rest[open:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("%w: bad path template %s", bitbucket.ErrInvalidInput, e.path)
+		}
+		name := rest[open+1 : open+end]
+		b.WriteString(rest[:open])
+		rest = rest[open+end+1:]
+		if len(args) == 0 {
+			return "", fmt.Errorf("%w: %s needs {%s}", bitbucket.ErrInvalidInput, e.path, name)
+		}
+		arg := args[0]
+		args = args[1:]
+		segs := []string{arg}
+		if name == "path" {
+			segs = strings.Split(arg, "/")
+		}
+		for i, s := range segs {
+			if s == "" || s == "." || s == ".." {
+				return "", fmt.Errorf("%w: %s %q is not a usable path segment", bitbucket.ErrInvalidInput, name, s)
+			}
+			if i > 0 {
+				b.WriteByte('/')
+			}
+			b.WriteString(url.PathEscape(s))
+		}
+	}
+	if len(args) > 0 {
+		return "", fmt.Errorf("%w: %s takes %d fewer arguments", bitbucket.ErrInvalidInput, e.path, len(args))
+	}
+	return b.String(), nil
+}
+
+// templatePrefix is the "/<api>/latest" head of a REST template, "" for a servlet path.
+func templatePrefix(path string) string {
+	api, rest, ok := strings.Cut(strings.TrimPrefix(path, "/"), "/")
+	if !ok || api == "plugins" || !strings.HasPrefix(rest, "latest") {
+		return ""
+	}
+	return "/" + api + "/latest"
+}
+
+// wirePrefix is what the client sends for templatePrefix: /rest/<api>/1.0.
+func wirePrefix(path string) string {
+	p := templatePrefix(path)
+	if p == "" {
+		return ""
+	}
+	return "/rest" + strings.TrimSuffix(p, "/latest") + "/1.0"
 }

@@ -20,6 +20,8 @@ func servePermission(t *testing.T, mt *httpmock.MockTransport, admin, write []an
 		jsonResponder(t, 200, page(0, 1000, -1, admin...)))
 	mt.RegisterResponderWithQuery("GET", testAPI+"/repos", "projectkey=PRJ&name=API&permission=REPO_WRITE&archived=ALL&start=0&limit=1000",
 		jsonResponder(t, 200, page(0, 1000, -1, write...)))
+	mt.RegisterResponderWithQuery("GET", testAPI+"/projects/PRJ/repos/api/webhooks", "start=0&limit=1",
+		jsonResponder(t, 200, page(0, 1, -1)))
 }
 
 func TestRepositoryPermission(t *testing.T) {
@@ -158,5 +160,19 @@ func TestParseVersion(t *testing.T) {
 	}
 	if !(serverVersion{8, 0, 0}).atLeast(serverVersion{7, 21, 9}) || (serverVersion{7, 21, 9}).atLeast(serverVersion{8, 0, 0}) {
 		t.Error("atLeast orders 7.21.9 and 8.0.0 wrongly")
+	}
+}
+
+// The permission filter may answer for a token's owner: admin is answered only when the
+// credentials may list the repository's webhooks.
+func TestRepositoryPermissionAdminUnconfirmed(t *testing.T) {
+	cl, mt := newTestClient(t)
+	exact := repository(1, "PRJ", "api", "API")
+	servePermission(t, mt, []any{exact}, []any{exact})
+	mt.RegisterResponderWithQuery("GET", testAPI+"/projects/PRJ/repos/api/webhooks", "start=0&limit=1",
+		jsonResponder(t, 401, restErrors("You are not permitted to access this resource", excAuthorisation)))
+	got, err := cl.RepositoryPermission(t.Context(), permRepo)
+	if err != nil || got != bitbucket.PermissionRead {
+		t.Errorf("RepositoryPermission = %v, %v; want read (admin not confirmed)", got, err)
 	}
 }

@@ -57,30 +57,44 @@ func parseVersion(s string) (serverVersion, bool) {
 }
 
 // The one table of version-dependent features. Sources: the Data Center OpenAPI documents (9.2,
-// 9.4) for the repos filters, and the event-payload pages of each release for webhook events.
+// 9.4), the event-payload pages of each release as the reference (§5) cites them, and the 10.x
+// notes there. Versions known to this package: 5.x to 9.x, and 10.x, whose REST dates may come as
+// ISO-8601 strings rather than epoch milliseconds (every date is read with internal/wiretime).
 var (
 	// sinceReposProjectKey: GET /repos accepts projectkey (and archived) since 8.0.
 	sinceReposProjectKey = serverVersion{8, 0, 0}
-	// sinceWebhooks: the repository webhooks REST API. Third-party sources date it to 5.4;
-	// Atlassian does not say. Assumed here.
+	// sinceWebhooks: the repository webhooks REST API; the core repo:* and pr:* events date from
+	// 5.4 (reference §5).
 	sinceWebhooks = serverVersion{5, 4, 0}
+	// sinceDefaultBranch: GET …/default-branch; older servers answer …/branches/default.
+	sinceDefaultBranch = serverVersion{7, 0, 0}
+	// sinceRepoBuilds: POST …/commits/{id}/builds; older servers take the build-status 1.0 root.
+	sinceRepoBuilds = serverVersion{7, 4, 0}
+	// sinceCancelled: the CANCELLED build state. The oldest OpenAPI document held (9.2) lists it;
+	// earlier servers get FAILED for a stopped build.
+	sinceCancelled = serverVersion{9, 2, 0}
 )
 
-// eventSince is the first version whose webhooks accept each event key this package maps
-// neutral events onto. Keys missing from the table are passed to the server unchecked.
+// eventSince is the first version whose webhooks accept each event key. Keys missing from the
+// table are passed to the server unchecked.
 var eventSince = map[string]serverVersion{
-	"repo:refs_changed": sinceWebhooks,
-	"pr:opened":         sinceWebhooks,
-	"pr:merged":         sinceWebhooks,
-	"pr:declined":       sinceWebhooks,
-	"pr:comment:added":  sinceWebhooks,
-	// Assumed to come with the webhooks API (the "Test connection" button); undocumented.
-	"diagnostics:ping": sinceWebhooks,
+	"repo:refs_changed":      sinceWebhooks,
+	"pr:opened":              sinceWebhooks,
+	"pr:merged":              sinceWebhooks,
+	"pr:declined":            sinceWebhooks,
+	"pr:comment:added":       sinceWebhooks,
+	"pr:reviewer:needs_work": sinceWebhooks,
 	// Event-payload page of 5.10 ("Modified").
 	"pr:modified": {5, 10, 0},
+	// Event-payload page of 6.5 (mirror synchronized).
+	"mirror:repo_synchronized": {6, 5, 0},
 	// Event-payload page of 7.0 ("Source branch updated").
 	"pr:from_ref_updated": {7, 0, 0},
 }
+
+// pingKey is what the "Test connection" button sends. It is not a subscription key: a server
+// refuses it in a hook's events with 400, so it is never sent there.
+const pingKey = "diagnostics:ping"
 
 // checkEvents returns an error wrapping bitbucket.ErrNotSupported naming the first key that v
 // does not support.
@@ -160,7 +174,7 @@ func (c *Client) cachedVersion() string {
 // is not JSON, or JSON without a version, is an error wrapping ErrNotBitbucket.
 func (c *Client) applicationProperties(ctx context.Context) (*wireApplicationProperties, *httpx.Response, error) {
 	var props wireApplicationProperties
-	resp, err := c.http.Do(ctx, httpx.Request{Method: "GET", Path: pathApplicationProperties}, &props)
+	resp, err := c.do(ctx, call{ep: epApplicationProperties}, &props)
 	if err != nil {
 		var apiErr *bitbucket.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode >= 200 && apiErr.StatusCode < 300 {
@@ -176,4 +190,12 @@ func (c *Client) applicationProperties(ctx context.Context) (*wireApplicationPro
 	c.version = props.Version
 	c.versionMu.Unlock()
 	return &props, resp, nil
+}
+
+// wireApplicationProperties is RestApplicationProperties.
+type wireApplicationProperties struct {
+	Version     string `json:"version"`
+	BuildNumber string `json:"buildNumber"`
+	BuildDate   string `json:"buildDate"`
+	DisplayName string `json:"displayName"`
 }

@@ -4,47 +4,101 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/httpx"
 	"github.com/bbconnect/bbconnect/internal/paging"
+	"github.com/bbconnect/bbconnect/internal/wiretime"
 )
 
 // Webhooks need REPO_ADMIN on the repository; without it Data Center answers 401 with an
 // AuthorisationException, which matches bitbucket.ErrForbidden. The secret lives in the hook's
 // configuration.secret: it is sent, and only its presence is ever read back (Webhook.HasSecret).
 
-// ListWebhooks returns every webhook of repo, all pages read.
+// wireWebhook is RestWebhook as the server returns it: the spec omits id and createdDate, which
+// real responses carry. Dates are epoch milliseconds, or ISO strings on some 10.x servers.
+type wireWebhook struct {
+	ID            int64          `json:"id"`
+	Name          string         `json:"name"`
+	CreatedDate   wiretime.Time  `json:"createdDate"`
+	UpdatedDate   wiretime.Time  `json:"updatedDate"`
+	Events        []string       `json:"events"`
+	Configuration map[string]any `json:"configuration"`
+	// Credentials (basic auth toward the receiver) are not managed here: an update sends back what
+	// it read.
+	Credentials map[string]any `json:"credentials"`
+	URL         string         `json:"url"`
+	Active      bool           `json:"active"`
+	ScopeType   string         `json:"scopeType,omitempty"`
+	// SSLVerificationRequired is kept as the server sent it, so an update does not change it.
+	SSLVerificationRequired *bool `json:"sslVerificationRequired,omitempty"`
+}
+
+// wireWebhookRequest is the body of a webhook create or update.
+type wireWebhookRequest struct {
+	Name                    string         `json:"name"`
+	URL                     string         `json:"url"`
+	Active                  bool           `json:"active"`
+	Events                  []string       `json:"events"`
+	Configuration           map[string]any `json:"configuration,omitempty"`
+	Credentials             map[string]any `json:"credentials,omitempty"`
+	SSLVerificationRequired *bool          `json:"sslVerificationRequired,omitempty"`
+}
+
+// toWebhook never copies the secret: HasSecret says only whether one is set.
+func toWebhook(w *wireWebhook) *bitbucket.Webhook {
+	h := &bitbucket.Webhook{
+		ID:        strconv.FormatInt(w.ID, 10),
+		URL:       w.URL,
+		Active:    w.Active,
+		HasSecret: hasSecret(w.Configuration),
+		CreatedAt: w.CreatedDate.Time,
+	}
+	// A hook created without a description carries its URL as its name (Data Center needs a
+	// name); that reads back as no description.
+	if w.Name != w.URL {
+		h.Description = w.Name
+	}
+	h.Events, h.NativeEvents = bitbucket.DecodeEvents(bitbucket.Server, w.Events)
+	return h
+}
+
+func hasSecret(cfg map[string]any) bool {
+	s, ok := cfg["secret"].(string)
+	return ok && s != ""
+}
+
+// webhooksQuery is the page query of the webhook lists.
+type webhooksQuery struct{ pageQuery }
+
+// ListWebhooks returns every webhook of repo (findWebhooks_1), all pages read, within the
+// client's list limits.
 func (c *Client) ListWebhooks(ctx context.Context, repo bitbucket.RepoRef) ([]*bitbucket.Webhook, error) {
 	if err := repo.Validate(); err != nil {
 		return nil, err
 	}
-	path := webhooksPath(repo)
-	seq := paging.Seq(ctx, "", func(ctx context.Context, cursor string) (bitbucket.Page[*bitbucket.Webhook], error) {
-		var out bitbucket.Page[*bitbucket.Webhook]
-		start := 0
-		if cursor != "" {
-			var err error
-			if start, err = strconv.Atoi(cursor); err != nil {
-				return out, err // our own cursor: cannot happen
-			}
-		}
-		page, err := getPage[wireWebhook](ctx, c, path, nil, start, maxPageLimit)
-		if err != nil {
-			return out, err
-		}
-		for _, w := range page.values {
-			out.Items = append(out.Items, convertWebhook(w))
-		}
-		if page.more {
-			out.Next = strconv.Itoa(page.next)
-		}
-		return out, nil
-	})
-	hooks, err := bitbucket.Collect(seq)
+	return c.gatherHooks(ctx, epListWebhooks, repoArgs(repo))
+}
+
+// ListInheritedWebhooks returns the project hooks that fire for repo (findWebhooks on its
+// project). Reading them needs PROJECT_ADMIN: credentials without it get an error matching
+// bitbucket.ErrForbidden.
+func (c *Client) ListInheritedWebhooks(ctx context.Context, repo bitbucket.RepoRef) ([]*bitbucket.Webhook, error) {
+	if err := repo.Validate(); err != nil {
+		return nil, err
+	}
+	// Data Center answers a missing permission with 401 AuthorisationException, which httpx
+	// classifies as bitbucket.ErrForbidden.
+	return c.gatherHooks(ctx, epListProjectHooks, []string{repo.Namespace})
+}
+
+// gatherHooks reads a whole webhook list.
+func (c *Client) gatherHooks(ctx context.Context, ep endpoint, args []string) ([]*bitbucket.Webhook, error) {
+	src := startsSource(c, ep, args, func(at paging.StartAt) any { return webhooksQuery{pageOf(at)} }, toWebhook)
+	hooks, err := paging.Gather(ctx, paging.StartAt{Limit: maxPageLimit}, c.limits, src)
 	if err != nil {
 		return nil, err
 	}
@@ -54,10 +108,10 @@ func (c *Client) ListWebhooks(ctx context.Context, repo bitbucket.RepoRef) ([]*b
 	return hooks, nil
 }
 
-// CreateWebhook registers a webhook on repo (POST .../webhooks). Events a server's version does
+// CreateWebhook registers a webhook on repo (createWebhook_1). Events a server's version does
 // not know are refused with bitbucket.ErrNotSupported before anything is written. Data Center
 // needs a name: an empty Description sends the URL as the name, which reads back as no
-// description.
+// description. An answer without a hook id is an error: the hook could not be managed later.
 func (c *Client) CreateWebhook(ctx context.Context, repo bitbucket.RepoRef, spec bitbucket.WebhookSpec) (*bitbucket.Webhook, error) {
 	body, err := c.webhookRequest(ctx, repo, spec)
 	if err != nil {
@@ -67,15 +121,17 @@ func (c *Client) CreateWebhook(ctx context.Context, repo bitbucket.RepoRef, spec
 		body.Configuration = map[string]any{"secret": spec.Secret}
 	}
 	var w wireWebhook
-	if _, err := c.http.Do(ctx, httpx.Request{Method: http.MethodPost, Path: webhooksPath(repo), Body: body}, &w); err != nil {
+	resp, err := c.do(ctx, call{ep: epCreateWebhook, args: repoArgs(repo), body: body}, &w)
+	if err != nil {
 		return nil, err
 	}
-	return convertWebhook(w), nil
+	return checkedWebhook(resp, epCreateWebhook, &w)
 }
 
-// UpdateWebhook replaces the settings of webhook id (PUT .../webhooks/{id}). It reads the hook
-// first and sends its configuration back, so that an empty spec.Secret keeps the secret (and any
-// other setting this package does not manage) as it is; a non-empty one replaces it.
+// UpdateWebhook replaces the settings of webhook id (updateWebhook_1). It reads the hook first
+// (getWebhook_1) and sends back what this package does not manage (configuration keys besides
+// the secret, credentials, sslVerificationRequired), so that an empty spec.Secret keeps the
+// secret as it is; a non-empty one replaces it.
 func (c *Client) UpdateWebhook(ctx context.Context, repo bitbucket.RepoRef, id string, spec bitbucket.WebhookSpec) (*bitbucket.Webhook, error) {
 	n, err := parseHookID(id)
 	if err != nil {
@@ -85,8 +141,9 @@ func (c *Client) UpdateWebhook(ctx context.Context, repo bitbucket.RepoRef, id s
 	if err != nil {
 		return nil, err
 	}
+	args := repoArgs(repo, strconv.FormatInt(n, 10))
 	var cur wireWebhook
-	if _, err := c.http.Do(ctx, httpx.Request{Method: http.MethodGet, Path: webhookPath(repo, n)}, &cur); err != nil {
+	if _, err := c.do(ctx, call{ep: epGetWebhook, args: args}, &cur); err != nil {
 		return nil, err
 	}
 	body.Configuration = maps.Clone(cur.Configuration)
@@ -96,15 +153,27 @@ func (c *Client) UpdateWebhook(ctx context.Context, repo bitbucket.RepoRef, id s
 		}
 		body.Configuration["secret"] = spec.Secret
 	}
+	body.Credentials = cur.Credentials
 	body.SSLVerificationRequired = cur.SSLVerificationRequired
 	var w wireWebhook
-	if _, err := c.http.Do(ctx, httpx.Request{Method: http.MethodPut, Path: webhookPath(repo, n), Body: body}, &w); err != nil {
+	resp, err := c.do(ctx, call{ep: epUpdateWebhook, args: args, body: body}, &w)
+	if err != nil {
 		return nil, err
 	}
-	return convertWebhook(w), nil
+	return checkedWebhook(resp, epUpdateWebhook, &w)
 }
 
-// DeleteWebhook removes webhook id (DELETE .../webhooks/{id}).
+// checkedWebhook converts the answer of a create or update, which must name the hook: one
+// without an id (a redirected POST answered as a GET, a proxy's page) is an *bitbucket.APIError.
+func checkedWebhook(resp *httpx.Response, ep endpoint, w *wireWebhook) (*bitbucket.Webhook, error) {
+	if w.ID <= 0 {
+		return nil, &bitbucket.APIError{Provider: bitbucket.Server, StatusCode: resp.StatusCode, Method: ep.method,
+			Attempts: resp.Attempts, Message: "the answer names no webhook id; the webhook's state is unknown"}
+	}
+	return toWebhook(w), nil
+}
+
+// DeleteWebhook removes webhook id (deleteWebhook_1).
 func (c *Client) DeleteWebhook(ctx context.Context, repo bitbucket.RepoRef, id string) error {
 	if err := repo.Validate(); err != nil {
 		return err
@@ -113,12 +182,13 @@ func (c *Client) DeleteWebhook(ctx context.Context, repo bitbucket.RepoRef, id s
 	if err != nil {
 		return err
 	}
-	_, err = c.http.Do(ctx, httpx.Request{Method: http.MethodDelete, Path: webhookPath(repo, n)}, nil)
+	_, err = c.do(ctx, call{ep: epDeleteWebhook, args: repoArgs(repo, strconv.FormatInt(n, 10))}, nil)
 	return err
 }
 
 // webhookRequest validates repo and spec, checks the events against the server's version, and
-// builds the body of a create or update, configuration aside.
+// builds the body of a create or update, configuration aside. The ping key is never subscribed
+// to: a server refuses it.
 func (c *Client) webhookRequest(ctx context.Context, repo bitbucket.RepoRef, spec bitbucket.WebhookSpec) (*wireWebhookRequest, error) {
 	if err := repo.Validate(); err != nil {
 		return nil, err
@@ -129,6 +199,10 @@ func (c *Client) webhookRequest(ctx context.Context, repo bitbucket.RepoRef, spe
 	keys, err := bitbucket.EncodeEvents(bitbucket.Server, spec.Events, spec.NativeEvents)
 	if err != nil {
 		return nil, err
+	}
+	keys = slices.DeleteFunc(keys, func(k string) bool { return k == pingKey })
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%w: the ping event alone is not a subscription; name at least one other event", bitbucket.ErrInvalidInput)
 	}
 	v, err := c.parsedVersion(ctx)
 	if err != nil {

@@ -84,7 +84,7 @@ func TestCreateWebhookWithoutSecretOrDescription(t *testing.T) {
 	var body map[string]any
 	mt.RegisterResponder("POST", hooksURL, echoHook(t, 201, 3, &body))
 	h, err := c.CreateWebhook(t.Context(), hookRepo, bitbucket.WebhookSpec{URL: "https://ci.example.com/h",
-		Events: []bitbucket.Event{bitbucket.EventPing}, Disabled: true})
+		Events: []bitbucket.Event{bitbucket.EventPush}, Disabled: true})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -94,14 +94,14 @@ func TestCreateWebhookWithoutSecretOrDescription(t *testing.T) {
 	if body["name"] != "https://ci.example.com/h" || body["active"] != false {
 		t.Errorf("body = %v; want the URL as name, inactive", body)
 	}
-	if h.HasSecret || h.Active || h.Description != "" || !slices.Equal(h.Events, []bitbucket.Event{bitbucket.EventPing}) {
+	if h.HasSecret || h.Active || h.Description != "" || !slices.Equal(h.Events, []bitbucket.Event{bitbucket.EventPush}) {
 		t.Errorf("hook = %+v", *h)
 	}
 }
 
 func TestWebhookEventsDecode(t *testing.T) {
 	// pr:modified alone is not the neutral "updated" event: it stays native.
-	h := convertWebhook(wireWebhook{ID: 1, Events: []string{"pr:modified", "pr:opened", "pr:merged", "pr:declined", "pr:comment:added", "diagnostics:ping", "mirror:repo_synchronized"}})
+	h := toWebhook(&wireWebhook{ID: 1, Events: []string{"pr:modified", "pr:opened", "pr:merged", "pr:declined", "pr:comment:added", "diagnostics:ping", "mirror:repo_synchronized"}})
 	wantEvents := []bitbucket.Event{bitbucket.EventPing, bitbucket.EventPullRequestComment, bitbucket.EventPullRequestDeclined, bitbucket.EventPullRequestMerged, bitbucket.EventPullRequestOpened}
 	slices.Sort(wantEvents)
 	if !slices.Equal(h.Events, wantEvents) || !slices.Equal(h.NativeEvents, []string{"mirror:repo_synchronized", "pr:modified"}) {
@@ -110,7 +110,7 @@ func TestWebhookEventsDecode(t *testing.T) {
 	if h.HasSecret {
 		t.Error("HasSecret without a configuration")
 	}
-	if convertWebhook(wireWebhook{Configuration: map[string]any{"secret": ""}}).HasSecret {
+	if toWebhook(&wireWebhook{Configuration: map[string]any{"secret": ""}}).HasSecret {
 		t.Error("HasSecret with an empty secret")
 	}
 }
@@ -267,5 +267,42 @@ func TestEnsureWebhookIdempotent(t *testing.T) {
 	h, res, err := bitbucket.EnsureWebhook(t.Context(), c, hookRepo, spec)
 	if err != nil || res != bitbucket.EnsureUnchanged || h.ID != "7" {
 		t.Errorf("EnsureWebhook = %v, %v, %v; want the stored hook unchanged", h, res, err)
+	}
+}
+
+// diagnostics:ping is what "Test connection" sends, not a subscription key: a server refuses it,
+// so it is never sent in events; alone it is refused before any request.
+func TestCreateWebhookNeverSubscribesPing(t *testing.T) {
+	c, mt := newTestClient(t)
+	registerVersion(t, mt, "9.4.2")
+	var body map[string]any
+	mt.RegisterResponder("POST", hooksURL, echoHook(t, 201, 3, &body))
+	_, err := c.CreateWebhook(t.Context(), hookRepo, bitbucket.WebhookSpec{URL: "https://ci.example.com/h",
+		Events: []bitbucket.Event{bitbucket.EventPing, bitbucket.EventPush}, NativeEvents: []string{"diagnostics:ping"}})
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	if evs, _ := body["events"].([]any); len(evs) != 1 || evs[0] != "repo:refs_changed" {
+		t.Errorf("events sent = %v; want only repo:refs_changed", body["events"])
+	}
+	_, err = c.CreateWebhook(t.Context(), hookRepo, bitbucket.WebhookSpec{URL: "https://ci.example.com/h", Events: []bitbucket.Event{bitbucket.EventPing}})
+	if !errors.Is(err, bitbucket.ErrInvalidInput) {
+		t.Errorf("ping alone: err = %v, want ErrInvalidInput", err)
+	}
+	if n := calls(mt, "POST "+hooksURL); n != 1 {
+		t.Errorf("%d POSTs, want 1", n)
+	}
+}
+
+// A create answered without an id (a redirected POST answered as a GET, a proxy) is an error, not
+// a hook with id "0".
+func TestCreateWebhookAnswerWithoutID(t *testing.T) {
+	c, mt := newTestClient(t)
+	registerVersion(t, mt, "9.4.2")
+	mt.RegisterResponder("POST", hooksURL, jsonResponder(t, 200, map[string]any{"name": "x", "url": "https://ci.example.com/h", "events": []any{"repo:refs_changed"}}))
+	h, err := c.CreateWebhook(t.Context(), hookRepo, bitbucket.WebhookSpec{URL: "https://ci.example.com/h", Events: []bitbucket.Event{bitbucket.EventPush}})
+	var apiErr *bitbucket.APIError
+	if h != nil || !errors.As(err, &apiErr) {
+		t.Errorf("create = %+v, %v; want an *APIError", h, err)
 	}
 }

@@ -1,0 +1,45 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/bbconnect/bbconnect/bitbucket"
+)
+
+// fileQuery is the query of streamRaw.
+type fileQuery struct {
+	At string `url:"at,omitempty"`
+}
+
+// GetFile returns the raw content of path at ref (a branch, tag or commit; "" for the default
+// branch) in repo (streamRaw). Each segment of path is escaped on its own, and an empty, "." or
+// ".." segment is refused. A missing file matches bitbucket.ErrNotFound. A file larger than the
+// client's cap (bitbucket.WithMaxFileBytes) is an error wrapping bitbucket.ErrInvalidInput, and
+// nothing past the cap is read.
+func (c *Client) GetFile(ctx context.Context, repo bitbucket.RepoRef, ref, path string) ([]byte, error) {
+	if err := repo.Validate(); err != nil {
+		return nil, err
+	}
+	path = strings.TrimPrefix(path, "/")
+	if path == "" {
+		return nil, fmt.Errorf("%w: GetFile needs a file path", bitbucket.ErrInvalidInput)
+	}
+	var body []byte
+	_, err := c.do(ctx, call{ep: epRawFile, args: repoArgs(repo, path), query: fileQuery{At: ref},
+		header: http.Header{"Accept": {"*/*"}}, maxBody: c.maxFileBytes}, &body)
+	var apiErr *bitbucket.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode/100 == 2 && strings.Contains(apiErr.Message, "exceeds") {
+		return nil, fmt.Errorf("%w: the file is larger than %d bytes (bitbucket.WithMaxFileBytes): %w", bitbucket.ErrInvalidInput, c.maxFileBytes, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if body == nil {
+		body = []byte{}
+	}
+	return body, nil
+}
