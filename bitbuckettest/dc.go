@@ -55,6 +55,7 @@ type dcState struct {
 	quirk      PagingQuirk
 	nextHookID int
 	hookSSL    map[string]bool // sslVerificationRequired by webhook id
+	hookExtras map[string]dcHookExtras
 	requestSeq atomic.Int64
 }
 
@@ -77,15 +78,18 @@ type dcState struct {
 // the wrong items.
 func NewServer() *Server {
 	s := newServer(bitbucket.Server, dcContextPath)
-	s.dc = &dcState{version: dcDefaultVersion, hookSSL: map[string]bool{}}
+	s.dc = &dcState{version: dcDefaultVersion, hookSSL: map[string]bool{}, hookExtras: map[string]dcHookExtras{}}
 	s.start(s.dcHandler())
 	return s
 }
 
 // SetVersion makes the Data Center fake report version v (such as "7.21.0") from
 // application-properties, and behave as that version where the fake knows a difference: webhook
-// events introduced later are refused, and before 8.0 the repos filters projectkey and archived are
-// ignored.
+// events introduced later are refused; before 8.0 the repos filters projectkey and archived are
+// ignored; before 7.0 there is no default-branch resource (branches/default answers); before 7.4
+// build statuses go to the build-status 1.0 root only; before 9.2 CANCELLED is not a build state;
+// and from 10.0 webhook and commit dates are ISO-8601 strings instead of epoch milliseconds.
+// Versions 5.x to 10.x are modelled.
 func (s *Server) SetVersion(v string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -104,6 +108,8 @@ type dcCaller struct {
 	username string // "" when anonymous
 	u        *user  // nil when anonymous or not a seeded user
 	cap      bitbucket.Permission
+	// limit is the token's own ceiling (AddLimitedToken); admin for any other token.
+	limit bitbucket.Permission
 }
 
 func (c dcCaller) anonymous() bool { return c.username == "" }
@@ -126,6 +132,17 @@ func (s *Server) dcHandler() http.Handler {
 	api("GET", "/projects/{key}/repos", s.dcListProjectRepos)
 	api("GET", "/projects/{key}/repos/{slug}", s.dcGetRepo)
 	api("GET", "/projects/{key}/repos/{slug}/default-branch", s.dcDefaultBranch)
+	api("GET", "/projects/{key}/repos/{slug}/branches", s.dcListBranches)
+	api("GET", "/projects/{key}/repos/{slug}/branches/default", s.dcLegacyDefaultBranch)
+	api("GET", "/projects/{key}/repos/{slug}/tags", s.dcListTags)
+	api("GET", "/projects/{key}/repos/{slug}/commits/{commitId}", s.dcGetCommit)
+	api("GET", "/projects/{key}/repos/{slug}/raw/{path...}", s.dcRawFile)
+	api("POST", "/projects/{key}/repos/{slug}/commits/{commitId}/builds", s.dcAddBuild)
+	for _, v := range []string{"1.0", "latest"} {
+		mux.Handle("POST "+dcContextPath+"/rest/build-status/"+v+"/commits/{commitId}", s.dcAuth(s.dcAddLegacyBuild))
+	}
+	api("GET", "/users", s.dcListUsers)
+	api("GET", "/projects/{key}/webhooks", s.dcListProjectHooks)
 	api("GET", "/repos", s.dcListRepos)
 	api("GET", "/projects/{key}/repos/{slug}/webhooks", s.dcListHooks)
 	api("POST", "/projects/{key}/repos/{slug}/webhooks", s.dcCreateHook)
@@ -165,7 +182,7 @@ func (s *Server) dcAuth(h dcHandlerFunc) http.Handler {
 func (s *Server) dcCallerOf(r *http.Request) (dcCaller, bool) {
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
-		return dcCaller{cap: bitbucket.PermissionRead}, true
+		return dcCaller{cap: bitbucket.PermissionRead, limit: bitbucket.PermissionRead}, true
 	}
 	scheme, cred, _ := strings.Cut(authz, " ")
 	cred = strings.TrimSpace(cred)
@@ -188,7 +205,10 @@ func (s *Server) dcCallerOf(r *http.Request) (dcCaller, bool) {
 	if tok == nil || tok.username == "" {
 		return dcCaller{}, false
 	}
-	c := dcCaller{username: tok.username, u: s.users[tok.username], cap: dcTokenCap(tok.scopes)}
+	c := dcCaller{username: tok.username, u: s.users[tok.username], cap: dcTokenCap(tok.scopes), limit: bitbucket.PermissionAdmin}
+	if tok.limited {
+		c.limit = tok.maxPerm
+	}
 	return c, true
 }
 
@@ -209,8 +229,16 @@ func dcTokenCap(scopes []string) bitbucket.Permission {
 	return c
 }
 
-// dcEffectiveLocked is what c may do on ref: its user's permission capped by its token.
+// dcEffectiveLocked is what c may do on ref: its user's permission capped by its token's scopes
+// and, for a limited token, by the token's own ceiling.
 func (s *Server) dcEffectiveLocked(c dcCaller, ref bitbucket.RepoRef) bitbucket.Permission {
+	return min(s.permissionLocked(c.username, ref), c.cap, c.limit)
+}
+
+// dcOwnerLocked is what c's user may do on ref, capped by the token's scopes but not by a limited
+// token's ceiling: what the permission filter of GET /repos answers, pessimistically assumed to
+// speak for the token's owner.
+func (s *Server) dcOwnerLocked(c dcCaller, ref bitbucket.RepoRef) bitbucket.Permission {
 	return min(s.permissionLocked(c.username, ref), c.cap)
 }
 

@@ -234,10 +234,15 @@ func (s *Server) dcGetRepo(w http.ResponseWriter, r *http.Request, c dcCaller) {
 	}
 }
 
-// dcDefaultBranch answers GET projects/{key}/repos/{slug}/default-branch with a RestMinimalRef.
+// dcDefaultBranch answers GET projects/{key}/repos/{slug}/default-branch with a RestMinimalRef
+// (7.0 and later; older servers do not have the resource).
 func (s *Server) dcDefaultBranch(w http.ResponseWriter, r *http.Request, c dcCaller) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.dcVersionAtLeastLocked(7, 0) {
+		s.writeError(w, http.StatusNotFound, "The requested resource does not exist.", excNoSuchResource)
+		return
+	}
 	if repo, ok := s.dcRepoForLocked(w, r, c, bitbucket.PermissionRead); ok {
 		writeJSON(w, http.StatusOK, map[string]string{
 			"id": "refs/heads/" + repo.DefaultBranch, "displayId": repo.DefaultBranch, "type": "BRANCH"})
@@ -295,7 +300,8 @@ func (s *Server) dcListRepos(w http.ResponseWriter, r *http.Request, c dcCaller)
 		public := repo.Public || ns.Public
 		switch {
 		case c.anonymous() && explicitRead, // anonymous callers asking for a permission get nothing
-			s.dcEffectiveLocked(c, ref) < need,
+			explicitRead && s.dcOwnerLocked(c, ref) < need,
+			!explicitRead && s.dcEffectiveLocked(c, ref) < need,
 			name != "" && !strings.Contains(strings.ToLower(repo.Name), name),
 			projectName != "" && !strings.Contains(strings.ToLower(s.dcProjectLocked(ns).Name), projectName),
 			projectKey != "" && !strings.EqualFold(projectKey, repo.Namespace),
