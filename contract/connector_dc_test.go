@@ -147,6 +147,41 @@ func TestDataCenterConnectorMatchesSpec(t *testing.T) {
 		t.Errorf("DeleteWebhook(again) error = %v, want ErrNotFound", err)
 	}
 
+	// After connecting (v0.2).
+	if perms, err := c.RepositoryPermissions(ctx, []bitbucket.RepoRef{app, {Namespace: "PUB", Slug: "docs"}, {Namespace: "PRJ", Slug: "missing"}}); err != nil ||
+		perms[app] != bitbucket.PermissionAdmin || perms[bitbucket.RepoRef{Namespace: "PUB", Slug: "docs"}] != bitbucket.PermissionRead {
+		t.Errorf("RepositoryPermissions = %v, %v", perms, err)
+	}
+	branches, err := bitbucket.Collect(c.ListBranches(ctx, app, bitbucket.ListBranchesOptions{}))
+	if err != nil || len(branches) != 2 {
+		t.Errorf("ListBranches = %v, %v", branches, err)
+	}
+	if p, err := c.ListBranchesPage(ctx, app, bitbucket.ListBranchesOptions{Query: "feat", PageSize: 1}); err != nil || len(p.Items) != 1 {
+		t.Errorf("ListBranchesPage = %+v, %v", p, err)
+	}
+	if b, err := c.GetFile(ctx, app, "main", "ci/build.yml"); err != nil || len(b) == 0 {
+		t.Errorf("GetFile = %q, %v", b, err)
+	}
+	if _, err := c.GetFile(ctx, app, "main", "absent.txt"); !errors.Is(err, bitbucket.ErrNotFound) {
+		t.Errorf("GetFile(absent) = %v", err)
+	}
+	head, err := c.GetCommit(ctx, app, "main")
+	if err != nil {
+		t.Fatalf("GetCommit: %v", err)
+	}
+	if err := c.SetCommitStatus(ctx, app, head.Hash, bitbucket.CommitStatus{Key: "ci", State: bitbucket.BuildStopped, Name: "CI", URL: "https://ci.example.com/1"}); err != nil {
+		t.Errorf("SetCommitStatus: %v", err)
+	}
+	if tags, err := bitbucket.Collect(c.ListTags(ctx, app, "")); err != nil || len(tags) != 1 {
+		t.Errorf("ListTags = %v, %v", tags, err)
+	}
+	if g, err := c.GitCredentials(ctx); err != nil || g.Username != "alice" {
+		t.Errorf("GitCredentials = %v, %v", g, err)
+	}
+	if hooks, err := c.ListInheritedWebhooks(ctx, app); err != nil || len(hooks) != 1 {
+		t.Errorf("ListInheritedWebhooks = %v, %v", hooks, err)
+	}
+
 	// A reader: no admin, so the webhook calls are refused (401 AuthorisationException).
 	reader := newDCConnector(t, fake, rt, auth.Bearer("bob-token"))
 	if p, err := reader.RepositoryPermission(ctx, app); err != nil || p != bitbucket.PermissionRead {
@@ -166,10 +201,20 @@ func TestDataCenterConnectorMatchesSpec(t *testing.T) {
 		t.Error("anonymous CurrentUser succeeded")
 	}
 
+	if _, err := reader.ListInheritedWebhooks(ctx, app); !errors.Is(err, bitbucket.ErrForbidden) {
+		t.Errorf("reader ListInheritedWebhooks error = %v, want ErrForbidden", err)
+	}
+
 	rt.Check(t)
 	requireOperations(t, rt,
 		"GET /api/latest/application-properties",
 		"GET /api/latest/users/{userSlug}",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/branches",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/raw/{path}",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}",
+		"POST /api/latest/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}/builds",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/tags",
+		"GET /api/latest/projects/{projectKey}/webhooks",
 		"GET /api/latest/projects",
 		"GET /api/latest/repos",
 		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}",
@@ -182,4 +227,24 @@ func TestDataCenterConnectorMatchesSpec(t *testing.T) {
 		t.Errorf("the whoami fallback was not exercised: %v", got)
 	}
 	t.Logf("operations: %v", rt.Operations())
+}
+
+// TestDataCenterConnectorOlderServersMatchSpec runs the version-dependent paths of a 6.x server:
+// statuses go to the build-status root (before 7.4).
+func TestDataCenterConnectorOlderServersMatchSpec(t *testing.T) {
+	ctx := context.Background()
+	fake := newDCFake(t)
+	fake.SetVersion("6.10.0")
+	rt := newDCTransport(t, fake)
+	c := newDCConnector(t, fake, rt, auth.Bearer("alice-token"))
+	app := bitbucket.RepoRef{Namespace: "PRJ", Slug: "app"}
+	branches, err := bitbucket.Collect(c.ListBranches(ctx, app, bitbucket.ListBranchesOptions{}))
+	if err != nil || len(branches) != 2 {
+		t.Errorf("ListBranches = %v, %v", branches, err)
+	}
+	if err := c.SetCommitStatus(ctx, app, fake.Head(app, "main"), bitbucket.CommitStatus{Key: "ci", State: bitbucket.BuildSuccessful, URL: "https://ci.example.com/1"}); err != nil {
+		t.Errorf("SetCommitStatus: %v", err)
+	}
+	rt.Check(t)
+	requireOperations(t, rt, "POST /build-status/latest/commits/{commitId}")
 }

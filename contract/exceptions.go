@@ -57,6 +57,20 @@ var Exceptions = []Exception{
 	{DataCenter, "query parameters start and limit on every GET", "accepted where the operation does not declare them",
 		"paging is global in Data Center (REST docs' paging section; reference §2.3); the document leaves them off " +
 			"some paged operations, e.g. GET users and GET .../webhooks (BSERV-12818)."},
+	{DataCenter, "paths /rest/build-status/1.0/...", "routed as /rest/build-status/latest/...",
+		"the legacy build-status root that servers before 7.4 take statuses on; the document lists it under " +
+			"latest like every other root (reference §5)."},
+	{DataCenter, "GET .../raw/{path} with a path of several segments", "routed with the segments as one",
+		"{path} is the file's path below the repository root, slashes included (streamRaw); the router matches a " +
+			"template parameter to one segment only."},
+	{DataCenter, "POST /build-status/latest/commits/{commitId}", "deprecated, yet not a failure",
+		"servers before 7.4 take build statuses only there; from 7.4 the connector posts to …/commits/{commitId}/builds."},
+	{DataCenter, "GET .../raw/{path} 200", "any media type, body unchecked",
+		"the document gives application/json with no schema, but the answer is the file itself, with the file's own " +
+			"content type (text/plain, application/octet-stream, …)."},
+	{DataCenter, "GET .../branches/default", "deprecated, yet not a failure",
+		"servers before 7.0 have no …/default-branch; the deprecated resource is the only way to read their " +
+			"default branch, and it answers 204 on an empty repository (reference §5)."},
 	{DataCenter, "error statuses the operation does not list", "validated against the RestErrors envelope",
 		"any resource may answer 400, 401 (also for missing permission), 403, 404, 405, 409, 429 or 5xx with " +
 			"{errors:[RestErrorMessage]} (reference §2.5); the document lists only some per operation."},
@@ -100,9 +114,18 @@ func routeURL(s Spec, u *url.URL) *url.URL {
 		return u
 	}
 	c := *u
-	c.Path = strings.Replace(c.Path, "/rest/api/1.0/", "/rest/api/latest/", 1)
-	if c.RawPath != "" {
-		c.RawPath = strings.Replace(c.RawPath, "/rest/api/1.0/", "/rest/api/latest/", 1)
+	for _, root := range []string{"/rest/api/", "/rest/build-status/"} {
+		c.Path = strings.Replace(c.Path, root+"1.0/", root+"latest/", 1)
+		if c.RawPath != "" {
+			c.RawPath = strings.Replace(c.RawPath, root+"1.0/", root+"latest/", 1)
+		}
+	}
+	// A file path of several segments is one {path}: route it as one escaped segment.
+	if head, file, ok := strings.Cut(c.EscapedPath(), "/raw/"); ok && strings.Contains(file, "/") {
+		raw := head + "/raw/" + strings.ReplaceAll(file, "/", "%2F")
+		if p, err := url.PathUnescape(raw); err == nil {
+			c.Path, c.RawPath = p, raw
+		}
 	}
 	return &c
 }
@@ -119,6 +142,14 @@ func undocumentedEndpoint(s Spec, method, path string) string {
 	return ""
 }
 
+// allowedDeprecated are deprecated operations a connector may call (see Exceptions).
+var allowedDeprecated = map[Spec]map[string]bool{
+	DataCenter: {
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/branches/default": true,
+		"POST /build-status/latest/commits/{commitId}":                                  true,
+	},
+}
+
 // retiredOperations are the operations a connector must not call.
 var retiredOperations = map[Spec]map[string]bool{
 	Cloud: {
@@ -132,6 +163,9 @@ var retiredOperations = map[Spec]map[string]bool{
 // retired reports an operation removed or deprecated: one in retiredOperations, or any the
 // document marks deprecated.
 func retired(s Spec, op string, deprecated bool) bool {
+	if allowedDeprecated[s][op] {
+		return false
+	}
 	return deprecated || retiredOperations[s][op]
 }
 
@@ -243,6 +277,14 @@ func patchDataCenter(doc *openapi3.T) error {
 			return fmt.Errorf("list webhooks: 200 has a schema now; drop the patch")
 		}
 		mt.Schema = &openapi3.SchemaRef{Value: dcPage(doc.Components.Schemas["RestWebhook"])}
+	}
+
+	raw, err := operation(doc, http.MethodGet, "/api/latest/projects/{projectKey}/repos/{repositorySlug}/raw/{path}")
+	if err != nil {
+		return err
+	}
+	if ok := raw.Responses.Status(http.StatusOK); ok != nil && ok.Value != nil {
+		ok.Value.Content = openapi3.Content{"*/*": &openapi3.MediaType{}}
 	}
 
 	errMsg, err := schemaOf(doc, "RestErrorMessage")

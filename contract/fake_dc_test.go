@@ -30,6 +30,11 @@ func newDCFake(t *testing.T) *bitbuckettest.Server {
 	fake.Grant("alice", bitbucket.RepoRef{Namespace: "PRJ"}, bitbucket.PermissionAdmin)
 	fake.Grant("alice", bitbucket.RepoRef{Namespace: "~alice"}, bitbucket.PermissionAdmin)
 	fake.Grant("bob", bitbucket.RepoRef{Namespace: "PRJ", Slug: "app"}, bitbucket.PermissionRead)
+	app := bitbucket.RepoRef{Namespace: "PRJ", Slug: "app"}
+	fake.AddBranch(app, "feature/x", "")
+	fake.PutFile(app, "main", "ci/build.yml", []byte("steps: []\n"))
+	fake.AddTag(app, "v1.0", "main")
+	fake.AddNamespaceHook("PRJ", bitbuckettest.HookInfo{URL: "https://ci.example.com/project", Events: []string{"repo:refs_changed"}, Active: true})
 	return fake
 }
 
@@ -100,6 +105,21 @@ func TestDataCenterFakeMatchesSpec(t *testing.T) {
 		{"POST", repo + "/webhooks", a, `{"name":"ci","url":"https://ci.example.com/hook","events":["bogus:event"]}`, 400},
 		{"POST", repo + "/webhooks", a, `{"name":"ci","url":"ftp://ci.example.com/hook","events":["repo:refs_changed"]}`, 400},
 		{"GET", repo + "/webhooks/999", a, "", 404},
+		{"GET", api + "/users?filter=ali&start=0&limit=100", a, "", 200},
+		{"GET", api + "/projects/PRJ/webhooks", a, "", 200},
+		{"GET", api + "/projects/PRJ/webhooks?start=0&limit=1000", a, "", 200},
+		{"GET", api + "/projects/PRJ/webhooks", b, "", 401},
+		{"GET", repo + "/branches", a, "", 200},
+		{"GET", repo + "/branches?filterText=feat&start=0&limit=1", a, "", 200},
+		{"GET", repo + "/branches/default", a, "", 200},
+		{"GET", repo + "/tags?filterText=v&start=0&limit=25", a, "", 200},
+		{"GET", repo + "/commits/main", a, "", 200},
+		{"GET", repo + "/commits/v1.0", b, "", 200},
+		{"GET", repo + "/commits/nope", a, "", 404},
+		{"GET", repo + "/raw/ci/build.yml?at=main", a, "", 200},
+		{"GET", repo + "/raw/ci/build.yml", b, "", 200},
+		{"GET", repo + "/raw/absent.txt?at=main", a, "", 404},
+		{"GET", repo + "/raw/ci/build.yml?at=feature/x", a, "", 404},
 		{"DELETE", repo + "/webhooks/999", a, "", 404},
 	}
 	for _, c := range calls {
@@ -124,6 +144,16 @@ func TestDataCenterFakeMatchesSpec(t *testing.T) {
 	send(t, rt, fake.URL(), call{"DELETE", one, a, "", 204})
 	send(t, rt, fake.URL(), call{"GET", one, a, "", 404})
 
+	// Build statuses: on the repository (7.4+) and on the build-status root.
+	var head struct{ ID string }
+	if err := json.Unmarshal(send(t, rt, fake.URL(), call{"GET", repo + "/commits/main", a, "", 200}), &head); err != nil || head.ID == "" {
+		t.Fatalf("head commit: %v", err)
+	}
+	status := `{"key":"ci","state":"INPROGRESS","url":"https://ci.example.com/1","name":"CI","description":"building"}`
+	send(t, rt, fake.URL(), call{"POST", repo + "/commits/" + head.ID + "/builds", a, status, 204})
+	send(t, rt, fake.URL(), call{"POST", repo + "/commits/" + head.ID + "/builds", a, `{"key":"ci","state":"CANCELLED","url":"https://ci.example.com/1"}`, 204})
+	send(t, rt, fake.URL(), call{"POST", "/rest/build-status/1.0/commits/" + head.ID, a, status, 204})
+
 	// The applinks whoami servlet is undocumented and allow-listed.
 	send(t, rt, fake.URL(), call{"GET", "/plugins/servlet/applinks/whoami", a, "", 200})
 	send(t, rt, fake.URL(), call{"GET", "/plugins/servlet/applinks/whoami", "", "", 401})
@@ -143,6 +173,15 @@ func TestDataCenterFakeMatchesSpec(t *testing.T) {
 		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}",
 		"PUT /api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}",
 		"DELETE /api/latest/projects/{projectKey}/repos/{repositorySlug}/webhooks/{webhookId}",
+		"GET /api/latest/users",
+		"GET /api/latest/projects/{projectKey}/webhooks",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/branches",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/branches/default",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/tags",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}",
+		"GET /api/latest/projects/{projectKey}/repos/{repositorySlug}/raw/{path}",
+		"POST /api/latest/projects/{projectKey}/repos/{repositorySlug}/commits/{commitId}/builds",
+		"POST /build-status/latest/commits/{commitId}",
 	)
 	if got := rt.Undocumented(); !slices.Equal(got, []string{"GET /plugins/servlet/applinks/whoami"}) {
 		t.Errorf("undocumented endpoints called: %v", got)
