@@ -268,7 +268,7 @@ func TestFakeGetFile(t *testing.T) {
 	srv.PutFile(team1, "main", "ci/build config.yml", []byte("v2"))
 	srv.AddTag(team1, "v1.0", first)
 	c := connect(t, srv, "rob-token")
-	for ref, want := range map[string]string{"main": "v2", "": "v2", first: "v1", "v1.0": "v1", "refs/heads/main": "v2"} {
+	for ref, want := range map[string]string{"main": "v2", first: "v1", "v1.0": "v1", "refs/heads/main": "v2"} {
 		got, err := c.GetFile(t.Context(), team1, ref, "ci/build config.yml")
 		if err != nil || string(got) != want {
 			t.Errorf("at %q: %q, %v; want %q", ref, got, err, want)

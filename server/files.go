@@ -12,11 +12,11 @@ import (
 
 // fileQuery is the query of streamRaw.
 type fileQuery struct {
-	At string `url:"at,omitempty"`
+	At string `url:"at"`
 }
 
-// GetFile returns the raw content of path at ref (a branch, tag or commit; "" for the default
-// branch) in repo (streamRaw). Each segment of path is escaped on its own, and an empty, "." or
+// GetFile returns the raw content of path at ref (a branch, tag or commit hash; required) in repo
+// (streamRaw). Each segment of path is escaped on its own, and an empty, "." or
 // ".." segment is refused. A missing file matches bitbucket.ErrNotFound. A file larger than the
 // client's cap (bitbucket.WithMaxFileBytes) is an error wrapping bitbucket.ErrInvalidInput, and
 // nothing past the cap is read.
@@ -24,7 +24,9 @@ func (c *Client) GetFile(ctx context.Context, repo bitbucket.RepoRef, ref, path 
 	if err := repo.Validate(); err != nil {
 		return nil, err
 	}
-	path = strings.TrimPrefix(path, "/")
+	if ref == "" {
+		return nil, fmt.Errorf("%w: GetFile needs a ref (a branch, tag or commit)", bitbucket.ErrInvalidInput)
+	}
 	if path == "" {
 		return nil, fmt.Errorf("%w: GetFile needs a file path", bitbucket.ErrInvalidInput)
 	}

@@ -17,9 +17,6 @@ import (
 // someone with more rights than these credentials, and the repository is answered as read only
 // (the credentials' true level, write or read, cannot be told without writing).
 
-// permissionLevels are the filter levels asked, highest first.
-var permissionLevels = []bitbucket.Permission{bitbucket.PermissionAdmin, bitbucket.PermissionWrite, bitbucket.PermissionRead}
-
 // RepositoryPermission returns what the credentials may do on repo, asking nothing that needs
 // admin rights but the confirmation of admin. It reads the repository first (getRepository): one
 // the caller cannot see (401, 403 or 404: Data Center does not tell hidden from missing) is
@@ -42,9 +39,15 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 		key, slug = repo.Namespace, repo.Slug
 	}
 	ref := bitbucket.RepoRef{Namespace: key, Slug: slug}
+	want := map[string]bool{slug: true}
 	got := map[string]bitbucket.Permission{}
-	if err := c.projectLevels(ctx, key, w.Name, permissionLevels[:2], map[string]bool{slug: true}, got); err != nil {
-		return bitbucket.PermissionNone, err
+	for _, level := range []bitbucket.Permission{bitbucket.PermissionAdmin, bitbucket.PermissionWrite} {
+		if err := c.projectLevels(ctx, key, w.Name, level, want, got); err != nil {
+			return bitbucket.PermissionNone, err
+		}
+		if len(got) > 0 {
+			break
+		}
 	}
 	p := max(got[slug], bitbucket.PermissionRead)
 	if p == bitbucket.PermissionAdmin {
@@ -56,11 +59,12 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 }
 
 // RepositoryPermissions answers RepositoryPermission for many repositories at once: per project,
-// the permission filter of GET /repos from REPO_ADMIN down, stopping as soon as every repository
-// asked about is placed, then one webhook listing to confirm admin where some repository is
-// answered admin (an access token's rights hold for every repository of its scope). A page of
-// repositories of one project costs at most three requests when all are held at one level.
-// Repositories the credentials cannot see are PermissionNone.
+// the permission filter of GET /repos at REPO_ADMIN, then at REPO_READ for those not placed
+// (a repository not listed there is hidden: PermissionNone), then at REPO_WRITE only for
+// repositories seen but not admin; then one webhook listing confirms admin where some repository
+// is answered admin (an access token's rights hold for every repository of its scope). A page of
+// 25 repositories of one project costs at most three requests besides the version, read once per
+// client. Repositories the credentials cannot see are PermissionNone.
 func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.RepoRef) (map[bitbucket.RepoRef]bitbucket.Permission, error) {
 	out := make(map[bitbucket.RepoRef]bitbucket.Permission, len(repos))
 	var order []string
@@ -81,9 +85,8 @@ func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.Re
 		out[r] = bitbucket.PermissionNone
 	}
 	for _, key := range order {
-		want := byProject[key]
-		got := map[string]bitbucket.Permission{}
-		if err := c.projectLevels(ctx, key, "", permissionLevels, want, got); err != nil {
+		got, err := c.projectPermissions(ctx, key, byProject[key])
+		if err != nil {
 			return nil, err
 		}
 		var admin []bitbucket.RepoRef
@@ -111,34 +114,67 @@ func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.Re
 	return out, nil
 }
 
-// projectLevels asks the permission filter of GET /repos for project key at each of levels,
-// highest first, and records in got the highest level each slug of want is listed at. It stops
-// once every slug is placed. name narrows the question to one repository name.
-func (c *Client) projectLevels(ctx context.Context, key, name string, levels []bitbucket.Permission, want map[string]bool, got map[string]bitbucket.Permission) error {
+// projectPermissions places each slug of want in project key: admin, then visible (read), then
+// write among the visible ones that are not admin. Slugs never listed are absent (none).
+func (c *Client) projectPermissions(ctx context.Context, key string, want map[string]bool) (map[string]bitbucket.Permission, error) {
+	got := map[string]bitbucket.Permission{}
+	if err := c.projectLevels(ctx, key, "", bitbucket.PermissionAdmin, want, got); err != nil {
+		return nil, err
+	}
+	rest := map[string]bool{}
+	for slug := range want {
+		if _, ok := got[slug]; !ok {
+			rest[slug] = true
+		}
+	}
+	if len(rest) == 0 {
+		return got, nil
+	}
+	visible := map[string]bitbucket.Permission{}
+	if err := c.projectLevels(ctx, key, "", bitbucket.PermissionRead, rest, visible); err != nil {
+		return nil, err
+	}
+	if len(visible) == 0 {
+		return got, nil
+	}
+	seen := map[string]bool{}
+	for slug := range visible {
+		seen[slug] = true
+	}
+	write := map[string]bitbucket.Permission{}
+	if err := c.projectLevels(ctx, key, "", bitbucket.PermissionWrite, seen, write); err != nil {
+		return nil, err
+	}
+	for slug := range seen {
+		got[slug] = max(visible[slug], write[slug])
+	}
+	return got, nil
+}
+
+// projectLevels asks the permission filter of GET /repos for project key at level and records
+// level in got for each slug of want it lists, stopping once every slug is placed. name narrows
+// the question to one repository name.
+func (c *Client) projectLevels(ctx context.Context, key, name string, level bitbucket.Permission, want map[string]bool, got map[string]bitbucket.Permission) error {
 	v, err := c.parsedVersion(ctx)
 	if err != nil {
 		return err
 	}
-	for _, level := range levels {
-		if len(got) == len(want) {
-			return nil
+	q := reposQuery{Name: name, Permission: repoPermissionName(level)}
+	if v.atLeast(sinceReposProjectKey) {
+		q.ProjectKey, q.Archived = key, "ALL"
+	}
+	placed := 0
+	for r, err := range paging.Iterate(ctx, paging.StartAt{Limit: maxPageLimit, Adapt: true}, c.limits, c.reposFiltered(q)) {
+		if err != nil {
+			return err
 		}
-		q := reposQuery{Name: name, Permission: repoPermissionName(level)}
-		if v.atLeast(sinceReposProjectKey) {
-			q.ProjectKey, q.Archived = key, "ALL"
+		if !strings.EqualFold(r.Ref.Namespace, key) || !want[r.Ref.Slug] {
+			continue
 		}
-		for r, err := range paging.Iterate(ctx, paging.StartAt{Limit: maxPageLimit, Adapt: true}, c.limits, c.reposFiltered(q)) {
-			if err != nil {
-				return err
-			}
-			if !strings.EqualFold(r.Ref.Namespace, key) || !want[r.Ref.Slug] {
-				continue
-			}
-			if _, ok := got[r.Ref.Slug]; !ok {
-				got[r.Ref.Slug] = level
-			}
-			if len(got) == len(want) {
-				break
+		if _, ok := got[r.Ref.Slug]; !ok {
+			got[r.Ref.Slug] = level
+			if placed++; placed == len(want) {
+				return nil
 			}
 		}
 	}

@@ -43,8 +43,8 @@ func (c *Client) SetCommitStatus(ctx context.Context, repo bitbucket.RepoRef, co
 	if err := status.Validate(); err != nil {
 		return err
 	}
-	if commit == "" {
-		return fmt.Errorf("%w: SetCommitStatus needs a commit", bitbucket.ErrInvalidInput)
+	if !isCommitHash(commit) {
+		return fmt.Errorf("%w: SetCommitStatus needs a commit hash (4 to 64 hex digits)", bitbucket.ErrInvalidInput)
 	}
 	v, err := c.parsedVersion(ctx)
 	if err != nil {
@@ -57,4 +57,17 @@ func (c *Client) SetCommitStatus(ctx context.Context, repo bitbucket.RepoRef, co
 	}
 	_, err = c.do(ctx, r, nil)
 	return err
+}
+
+// isCommitHash reports whether s is a commit hash, full or abbreviated.
+func isCommitHash(s string) bool {
+	if len(s) < 4 || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			return false
+		}
+	}
+	return true
 }

@@ -92,10 +92,6 @@ var eventSince = map[string]serverVersion{
 	"pr:from_ref_updated": {7, 0, 0},
 }
 
-// pingKey is what the "Test connection" button sends. It is not a subscription key: a server
-// refuses it in a hook's events with 400, so it is never sent there.
-const pingKey = "diagnostics:ping"
-
 // checkEvents returns an error wrapping bitbucket.ErrNotSupported naming the first key that v
 // does not support.
 func checkEvents(v serverVersion, keys []string) error {

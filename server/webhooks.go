@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"net/url"
-	"slices"
 	"strconv"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
@@ -187,8 +186,8 @@ func (c *Client) DeleteWebhook(ctx context.Context, repo bitbucket.RepoRef, id s
 }
 
 // webhookRequest validates repo and spec, checks the events against the server's version, and
-// builds the body of a create or update, configuration aside. The ping key is never subscribed
-// to: a server refuses it.
+// builds the body of a create or update, configuration aside. bitbucket.EncodeEvents leaves the
+// ping out: a server refuses diagnostics:ping as a subscription.
 func (c *Client) webhookRequest(ctx context.Context, repo bitbucket.RepoRef, spec bitbucket.WebhookSpec) (*wireWebhookRequest, error) {
 	if err := repo.Validate(); err != nil {
 		return nil, err
@@ -199,10 +198,6 @@ func (c *Client) webhookRequest(ctx context.Context, repo bitbucket.RepoRef, spe
 	keys, err := bitbucket.EncodeEvents(bitbucket.Server, spec.Events, spec.NativeEvents)
 	if err != nil {
 		return nil, err
-	}
-	keys = slices.DeleteFunc(keys, func(k string) bool { return k == pingKey })
-	if len(keys) == 0 {
-		return nil, fmt.Errorf("%w: the ping event alone is not a subscription; name at least one other event", bitbucket.ErrInvalidInput)
 	}
 	v, err := c.parsedVersion(ctx)
 	if err != nil {

@@ -84,7 +84,7 @@ func TestCreateWebhookWithoutSecretOrDescription(t *testing.T) {
 	var body map[string]any
 	mt.RegisterResponder("POST", hooksURL, echoHook(t, 201, 3, &body))
 	h, err := c.CreateWebhook(t.Context(), hookRepo, bitbucket.WebhookSpec{URL: "https://ci.example.com/h",
-		Events: []bitbucket.Event{bitbucket.EventPush}, Disabled: true})
+		Events: []bitbucket.Event{bitbucket.EventPush, bitbucket.EventPing}, Disabled: true})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -94,6 +94,9 @@ func TestCreateWebhookWithoutSecretOrDescription(t *testing.T) {
 	if body["name"] != "https://ci.example.com/h" || body["active"] != false {
 		t.Errorf("body = %v; want the URL as name, inactive", body)
 	}
+	if body["events"] == nil || slices.Contains(body["events"].([]any), any("diagnostics:ping")) {
+		t.Errorf("events sent = %v; diagnostics:ping is never a subscription", body["events"])
+	}
 	if h.HasSecret || h.Active || h.Description != "" || !slices.Equal(h.Events, []bitbucket.Event{bitbucket.EventPush}) {
 		t.Errorf("hook = %+v", *h)
 	}
@@ -102,9 +105,9 @@ func TestCreateWebhookWithoutSecretOrDescription(t *testing.T) {
 func TestWebhookEventsDecode(t *testing.T) {
 	// pr:modified alone is not the neutral "updated" event: it stays native.
 	h := toWebhook(&wireWebhook{ID: 1, Events: []string{"pr:modified", "pr:opened", "pr:merged", "pr:declined", "pr:comment:added", "diagnostics:ping", "mirror:repo_synchronized"}})
-	wantEvents := []bitbucket.Event{bitbucket.EventPing, bitbucket.EventPullRequestComment, bitbucket.EventPullRequestDeclined, bitbucket.EventPullRequestMerged, bitbucket.EventPullRequestOpened}
+	wantEvents := []bitbucket.Event{bitbucket.EventPullRequestComment, bitbucket.EventPullRequestDeclined, bitbucket.EventPullRequestMerged, bitbucket.EventPullRequestOpened}
 	slices.Sort(wantEvents)
-	if !slices.Equal(h.Events, wantEvents) || !slices.Equal(h.NativeEvents, []string{"mirror:repo_synchronized", "pr:modified"}) {
+	if !slices.Equal(h.Events, wantEvents) || !slices.Equal(h.NativeEvents, []string{"diagnostics:ping", "mirror:repo_synchronized", "pr:modified"}) {
 		t.Errorf("events %v native %v", h.Events, h.NativeEvents)
 	}
 	if h.HasSecret {
@@ -262,6 +265,8 @@ func TestEnsureWebhookIdempotent(t *testing.T) {
 	registerVersion(t, mt, "9.4.2")
 	stored := wireHook(7, "ci", "https://ci.example.com/hook", []string{"pr:opened", "repo:refs_changed"}, map[string]any{"secret": hookSecret})
 	mt.RegisterResponderWithQuery("GET", hooksURL, "start=0&limit=1000", jsonResponder(t, 200, page(0, 25, -1, stored)))
+	// The project hooks the repository inherits need PROJECT_ADMIN, which these credentials lack.
+	mt.RegisterResponder("GET", testAPI+"/projects/PRJ/webhooks", jsonResponder(t, 401, restErrors("You are not permitted to access this resource", excAuthorisation)))
 	spec := bitbucket.WebhookSpec{URL: "HTTPS://CI.example.com/hook/", Description: "ci", Secret: hookSecret,
 		Events: []bitbucket.Event{bitbucket.EventPullRequestOpened, bitbucket.EventPush}}
 	h, res, err := bitbucket.EnsureWebhook(t.Context(), c, hookRepo, spec)
