@@ -25,7 +25,8 @@ func pageOf(at paging.StartAt) pageQuery { return pageQuery{Start: at.Start, Lim
 // each value converted into an item.
 func startsSource[W, T any](c *Client, ep endpoint, args []string, query func(paging.StartAt) any, convert func(*W) T) paging.Source[paging.StartAt, T] {
 	return paging.Starts(func(ctx context.Context, at paging.StartAt) (paging.ServerPage[W], error) {
-		var p paging.ServerPage[W]
+		// Sized for the page asked, so that decoding does not grow the slice page by page.
+		p := paging.ServerPage[W]{Values: make([]W, 0, min(max(at.Limit, 0), maxPageLimit))}
 		_, err := c.do(ctx, call{ep: ep, args: args, query: query(at)}, &p)
 		return p, err
 	}, convert)

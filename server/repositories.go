@@ -20,11 +20,45 @@ type wireRepository struct {
 	Public        bool        `json:"public"`
 	Archived      bool        `json:"archived"`
 	DefaultBranch string      `json:"defaultBranch"` // write-only in the spec; used when a server sends it
-	Project       wireProject `json:"project"`
-	Links         struct {
-		Clone []wireLink `json:"clone"`
-		Self  []wireLink `json:"self"`
+	// Project is read for its key only: a listing decodes nothing it does not use.
+	Project struct {
+		Key string `json:"key"`
+	} `json:"project"`
+	Links struct {
+		Clone []wireCloneLink `json:"clone"`
+		Self  []struct {
+			Href string `json:"href"`
+		} `json:"self"`
 	} `json:"links"`
+}
+
+// wireCloneLink is one clone link; its name is read as a kind, not kept as a string.
+type wireCloneLink struct {
+	Href string        `json:"href"`
+	Name cloneLinkKind `json:"name"`
+}
+
+// cloneLinkKind is the protocol a clone link names.
+type cloneLinkKind uint8
+
+const (
+	cloneOther cloneLinkKind = iota
+	cloneHTTP
+	cloneSSH
+)
+
+// UnmarshalJSON reads "http" or "https" as cloneHTTP and "ssh" as cloneSSH, anything else as
+// cloneOther, without keeping the text.
+func (k *cloneLinkKind) UnmarshalJSON(b []byte) error {
+	switch string(b) {
+	case `"http"`, `"https"`:
+		*k = cloneHTTP
+	case `"ssh"`:
+		*k = cloneSSH
+	default:
+		*k = cloneOther
+	}
+	return nil
 }
 
 // reposQuery is the query of GET /repos (and, page alone, of GET /projects/{key}/repos).
@@ -57,11 +91,11 @@ func toRepository(w *wireRepository) *bitbucket.Repository {
 	}
 	for _, l := range w.Links.Clone {
 		switch l.Name {
-		case "http", "https":
+		case cloneHTTP:
 			if r.CloneHTTP == "" {
 				r.CloneHTTP = l.Href
 			}
-		case "ssh":
+		case cloneSSH:
 			if r.CloneSSH == "" {
 				r.CloneSSH = l.Href
 			}
