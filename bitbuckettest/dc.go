@@ -62,9 +62,11 @@ type dcState struct {
 // NewServer starts a fake Bitbucket Data Center 9.4 on loopback. Its URL has the context path
 // /bitbucket; pass it to server.New with the options from Options.
 //
-// It serves, under /rest/api/1.0 and /rest/api/latest: application-properties, users/{slug},
-// projects, projects/{key}, projects/{key}/repos, projects/{key}/repos/{slug} (and its
-// default-branch), repos, and the repository webhooks; plus /plugins/servlet/applinks/whoami.
+// It serves, under /rest/api/1.0 and /rest/api/latest: application-properties, users and
+// users/{slug}, projects, projects/{key}, projects/{key}/repos, projects/{key}/repos/{slug} (its
+// default-branch, branches, branches/default, tags, commits/{id}, commits/{id}/builds,
+// raw/{path}), repos, the repository webhooks and the project webhooks; plus the build-status
+// 1.0 root (commits/{id}) and /plugins/servlet/applinks/whoami.
 //
 // Authentication is a token seeded with AddToken, sent as "Authorization: Bearer <token>" or as the
 // password of Basic auth with the token's username. A request with no Authorization header is

@@ -35,27 +35,45 @@
 // Use an HTTP access token with auth.Bearer (personal, project or repository tokens), or
 // auth.Basic with a username and a password or personal token. A token never grants more than
 // its user has. Listing projects and repositories needs PROJECT_READ and REPO_READ; reading,
-// creating, updating and deleting webhooks needs REPO_ADMIN on the repository. Data Center
+// creating, updating and deleting webhooks needs REPO_ADMIN on the repository, and reading the
+// project hooks a repository inherits (ListInheritedWebhooks) PROJECT_ADMIN. Data Center
 // answers 401 both for bad credentials and for a missing permission: the first matches
 // bitbucket.ErrUnauthorized, the second bitbucket.ErrForbidden.
 //
+// Project and repository access tokens act as a generated bot user whose record the server may
+// not show: CheckConnection then reports the name the server gave and passes. Admin is answered
+// as the credentials hold it: the permission filter of GET /repos may speak for a token's owner,
+// so RepositoryPermission, RepositoryPermissions and bitbucket.CanAdmin confirm admin by listing
+// the repository's webhooks, and answer read when that is refused. GitCredentials gives git the
+// token's user and the token, or the pair of auth.Basic.
+//
 // # Versions
 //
-// The server's version comes from application-properties, read once and remembered. It decides
-// which repository filters are used (projectkey needs 8.0) and which webhook events a server
-// accepts (pr:modified needs 5.10, pr:from_ref_updated 7.0); an event the server is too old for
-// is refused with bitbucket.ErrNotSupported before anything is written.
+// Versions 5.x to 10.x are supported. The server's version comes from application-properties,
+// read once and remembered. It decides which repository filters are used (projectkey needs 8.0),
+// where the default branch is read (…/default-branch from 7.0, …/branches/default before), where
+// build statuses go (the repository's …/builds from 7.4, the build-status 1.0 root before) and
+// whether a stopped build is CANCELLED (from 9.2, the oldest document that lists it) or FAILED,
+// and which webhook events a server accepts (the core repo:* and pr:* keys from 5.4, pr:modified
+// from 5.10, mirror:repo_synchronized from 6.5, pr:from_ref_updated from 7.0); an event the
+// server is too old for is refused with bitbucket.ErrNotSupported before anything is written.
+// diagnostics:ping ("Test connection") is never subscribed to. Dates are read as epoch
+// milliseconds or ISO-8601 strings, which 10.x may send.
 //
 // # Paging
 //
 // Lists follow the server's nextPageStart and never compute page offsets. PageSize 0 asks for
 // 1000 items per page and then for whatever limit the server answered with. A server that claims
 // more pages without naming where the next starts, or repeats a start, ends the listing with
-// bitbucket.ErrPaginationStalled.
+// bitbucket.ErrPaginationStalled, as does one past the page or item cap of
+// bitbucket.WithListLimits. Every request is built from one row of the endpoint table
+// (endpoints.go), whose path arguments are escaped segment by segment; an empty, "." or ".."
+// segment is refused with bitbucket.ErrInvalidInput.
 //
 // # Testing and diagnosis
 //
-// bitbuckettest.NewServer is an in-process fake of Data Center 9.4 under a context path, with
+// bitbuckettest.NewServer is an in-process fake of Data Center 9.4 under a context path, with git
+// data (branches, tags, commits, files, build statuses), limited and bot tokens, project hooks,
 // its quirks (401 for a missing permission, nextPageStart that is not start+limit) and older
 // versions on demand (SetVersion); pass its Options to New. The examples of this package run on
 // it. For a real server that cannot be reached, the bbdoctor example program checks each step

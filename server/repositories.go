@@ -13,13 +13,13 @@ import (
 
 // wireRepository is RestRepository.
 type wireRepository struct {
-	ID            int64       `json:"id"`
-	Slug          string      `json:"slug"`
-	Name          string      `json:"name"`
-	Description   string      `json:"description"`
-	Public        bool        `json:"public"`
-	Archived      bool        `json:"archived"`
-	DefaultBranch string      `json:"defaultBranch"` // write-only in the spec; used when a server sends it
+	ID            int64  `json:"id"`
+	Slug          string `json:"slug"`
+	Name          string `json:"name"`
+	Description   string `json:"description"`
+	Public        bool   `json:"public"`
+	Archived      bool   `json:"archived"`
+	DefaultBranch string `json:"defaultBranch"` // write-only in the spec; used when a server sends it
 	// Project is read for its key only: a listing decodes nothing it does not use.
 	Project struct {
 		Key string `json:"key"`
