@@ -23,11 +23,24 @@ func pageOf(at paging.StartAt) pageQuery { return pageQuery{Start: at.Start, Lim
 
 // startsSource is the paging source of a Data Center list: GET ep with query(at) at each state,
 // each value converted into an item.
+//
+// The wire values of a page are decoded into one buffer, sized for the page asked and reused by
+// the next page of the listing: a source is never called concurrently with itself, and a page's
+// values are converted before its source returns. So convert must not keep a pointer into its
+// argument. The buffer is zeroed first, as decoding into a
+// used element would keep fields the new one lacks.
 func startsSource[W, T any](c *Client, ep endpoint, args []string, query func(paging.StartAt) any, convert func(*W) T) paging.Source[paging.StartAt, T] {
+	var buf []W
 	return paging.Starts(func(ctx context.Context, at paging.StartAt) (paging.ServerPage[W], error) {
-		// Sized for the page asked, so that decoding does not grow the slice page by page.
-		p := paging.ServerPage[W]{Values: make([]W, 0, min(max(at.Limit, 0), maxPageLimit))}
+		if want := min(max(at.Limit, 0), maxPageLimit); cap(buf) < want {
+			buf = make([]W, 0, want)
+		}
+		clear(buf[:cap(buf)])
+		p := paging.ServerPage[W]{Values: buf[:0]}
 		_, err := c.do(ctx, call{ep: ep, args: args, query: query(at)}, &p)
+		if cap(p.Values) > cap(buf) {
+			buf = p.Values[:0] // the server sent more than asked: keep the larger buffer
+		}
 		return p, err
 	}, convert)
 }

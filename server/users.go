@@ -57,7 +57,8 @@ func (c *Client) user(ctx context.Context, name string) (*bitbucket.User, error)
 	}
 	src := startsSource(c, epListUsers, nil, func(at paging.StartAt) any {
 		return usersQuery{Filter: name, pageQuery: pageOf(at)}
-	}, func(w *wireUser) *wireUser { return w })
+	}, func(w *wireUser) wireUser { return *w }) // a copy: the page's buffer is reused
+
 	for u, err := range paging.Iterate(ctx, paging.StartAt{Limit: userFilterLimit}, c.limits, src) {
 		if err != nil {
 			if recordHidden(err) {
@@ -66,7 +67,7 @@ func (c *Client) user(ctx context.Context, name string) (*bitbucket.User, error)
 			return nil, err
 		}
 		if strings.EqualFold(u.Name, name) {
-			return toUser(u), nil
+			return toUser(&u), nil
 		}
 	}
 	return &bitbucket.User{Username: name}, nil
