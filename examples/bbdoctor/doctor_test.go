@@ -21,6 +21,7 @@ import (
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/bitbuckettest"
+	"github.com/bbconnect/bbconnect/internal/hostpolicy"
 )
 
 const (
@@ -381,10 +382,15 @@ func TestJudge(t *testing.T) {
 		{"100.64.1.1", false, "a shared (CGNAT) address"},
 		{"239.1.2.3", false, "a multicast address"},
 		{"224.0.0.251", false, "a link-local address"},
+		{"fec0::1", false, "a deprecated site-local address"},
+		{"::7f00:1", false, "an IPv4-compatible address (a loopback address)"},
+		{"3fff::1", false, "a documentation address"},
+		{"192.88.99.1", false, "a deprecated 6to4 relay address"},
+		{"::169.254.169.254", false, "an IPv4-compatible form of a cloud metadata address"},
 	} {
-		v := bitbucket.CheckAddress(netip.MustParseAddr(tc.addr), allow)
+		v := hostpolicy.Check(netip.MustParseAddr(tc.addr), allow)
 		if v.Allowed != tc.allowed || v.Range != tc.kind {
-			t.Errorf("CheckAddress(%s) = allowed %v range %q; want %v %q", tc.addr, v.Allowed, v.Range, tc.allowed, tc.kind)
+			t.Errorf("Check(%s) = allowed %v range %q; want %v %q", tc.addr, v.Allowed, v.Range, tc.allowed, tc.kind)
 		}
 	}
 }

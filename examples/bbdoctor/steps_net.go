@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/hostpolicy"
 )
 
 // The network steps: URL, host policy, DNS, TCP and TLS. They check, one layer at a time, what the
@@ -93,7 +93,7 @@ func judgeStep(d *doctor, addrs []netip.Addr) outcome {
 	var firstRefused netip.Addr
 	d.addrs = nil
 	for _, a := range addrs {
-		v := bitbucket.CheckAddress(a, d.cfg.Allow)
+		v := hostpolicy.Check(a, d.cfg.Allow)
 		switch {
 		case v.Never:
 			refused = append(refused, fmt.Sprintf("%s (%s, never allowed)", a, v.Range))

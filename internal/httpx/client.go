@@ -15,6 +15,7 @@ import (
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/clientopt"
+	"github.com/bbconnect/bbconnect/internal/hostpolicy"
 	"github.com/hashicorp/go-retryablehttp"
 )
 
@@ -79,7 +80,7 @@ func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg
 	if base == nil {
 		return nil, fmt.Errorf("%w: no base URL", bitbucket.ErrInvalidInput)
 	}
-	if _, err := schemeIsPlain(base.Scheme); err != nil {
+	if _, err := hostpolicy.SchemeIsPlain(base.Scheme); err != nil {
 		return nil, err
 	}
 	if base.Host == "" {
@@ -119,7 +120,7 @@ func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg
 	hc := &http.Client{
 		// roundTripOnly hides any CloseIdleConnections of the shared transport from
 		// go-retryablehttp, which calls it after each failed call.
-		Transport:     roundTripOnly{creds.RoundTripper(baseRoundTripper(callerRT, cfg.RootCAs, cfg.AllowedHosts))},
+		Transport:     roundTripOnly{creds.RoundTripper(hostpolicy.RoundTripper(callerRT, cfg.RootCAs, cfg.AllowedHosts))},
 		CheckRedirect: checkRedirect,
 		Timeout:       timeout,
 	}
