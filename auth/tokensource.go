@@ -34,10 +34,11 @@ const (
 //
 // Refreshes run on ctx without its cancellation (context.WithoutCancel), so the request that
 // happens to trigger one cannot cut it short, and each is bounded by its own timeout. The token
-// endpoint is called with an HTTP client that refuses redirects; the transport of an
-// oauth2.HTTPClient in ctx is kept. Errors wrap ErrTokenSource and never carry a secret.
+// endpoint is called through TokenContext's client: the API's host policy (the allow-list of
+// ContextWithAllowedHosts on ctx), no proxy from the environment, no redirect; the transport of
+// an oauth2.HTTPClient in ctx is kept behind the policy check. Errors wrap ErrTokenSource and never carry a secret.
 func StoredTokenSource(ctx context.Context, cfg *oauth2.Config, store TokenStore) oauth2.TokenSource {
-	return &storedSource{ctx: noRedirectContext(context.WithoutCancel(ctx)), cfg: cfg, store: store}
+	return &storedSource{ctx: TokenContext(context.WithoutCancel(ctx)), cfg: cfg, store: store}
 }
 
 type storedSource struct {
