@@ -89,6 +89,9 @@ func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg
 	if base.User != nil {
 		return nil, fmt.Errorf("%w: base URL must not carry credentials (userinfo)", bitbucket.ErrInvalidInput)
 	}
+	if err := refuseDotSegments(base.EscapedPath()); err != nil {
+		return nil, err
+	}
 	if creds == nil {
 		creds = auth.None()
 	}
@@ -142,7 +145,8 @@ func (c *Client) BaseURL() *url.URL { u := *c.base; return &u }
 func (c *Client) Provider() bitbucket.Provider { return c.provider }
 
 // Path joins segments into an escaped path that starts with a slash. Each segment is escaped on
-// its own, so a slash or brace inside one cannot change the route.
+// its own, so a slash or brace inside one cannot change the route; a segment "." or ".." (which
+// escaping leaves as it is) makes Do fail with ErrInvalidInput before any request.
 func Path(segments ...string) string {
 	var b strings.Builder
 	for _, s := range segments {
@@ -241,6 +245,9 @@ func (c *Client) target(req Request) (*url.URL, error) {
 			return nil, fmt.Errorf("%w: link carries userinfo", bitbucket.ErrInvalidInput)
 		}
 		u.Fragment, u.RawFragment = "", ""
+		if err := refuseDotSegments(u.EscapedPath()); err != nil {
+			return nil, err
+		}
 		return u, nil
 	}
 	if req.Path != "" && !strings.HasPrefix(req.Path, "/") {
@@ -248,6 +255,9 @@ func (c *Client) target(req Request) (*url.URL, error) {
 	}
 	u := *c.base
 	escaped := c.base.EscapedPath() + req.Path
+	if err := refuseDotSegments(escaped); err != nil {
+		return nil, err
+	}
 	p, err := url.PathUnescape(escaped)
 	if err != nil {
 		return nil, fmt.Errorf("%w: path is not validly escaped", bitbucket.ErrInvalidInput)
