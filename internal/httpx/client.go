@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/clientopt"
 	"github.com/bbconnect/bbconnect/internal/hostpolicy"
+	"github.com/go-json-experiment/json"
 	"github.com/hashicorp/go-retryablehttp"
 )
 
@@ -175,7 +175,7 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 	}
 	var body any // untyped nil: no body at all
 	if req.Body != nil {
-		b, err := json.Marshal(req.Body)
+		b, err := json.Marshal(req.Body, encodeOptions)
 		if err != nil {
 			return nil, fmt.Errorf("%w: encode request body: %v", bitbucket.ErrInvalidInput, err)
 		}

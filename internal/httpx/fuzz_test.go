@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -58,5 +59,47 @@ func FuzzDecodeError(f *testing.F) {
 		}
 		_ = e.Error()
 		_, _ = e.Is(bitbucket.ErrForbidden), e.Is(bitbucket.ErrUnauthorized)
+	})
+}
+
+// FuzzDecodeJSON feeds arbitrary 2xx bodies to the one decoder of wire structs: it never panics,
+// and a failure is always an *APIError with one of the known messages.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, s := range []string{`{"values":[{"slug":"a","id":1}],"next":"n"}`, `{"slug":"a"}{}`, "{\"description\":\"\xff\"}",
+		`[[[[[[[[`, `{"id":1e999}`, `<html><title>x</title>`, ``, `{"values":null}`} {
+		f.Add([]byte(s))
+	}
+	known := map[string]bool{"invalid JSON in response body": true, "truncated JSON in response body": true,
+		"response JSON does not have the expected shape": true, "empty response body where JSON was expected": true,
+		"response body exceeds 4096 bytes": true}
+	c := &Client{provider: bitbucket.Cloud}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(body))}
+		var out wirePage
+		err := c.decodeJSON("GET", "https://api.bitbucket.org/2.0/x", resp, 1, &out, 4096)
+		if err == nil {
+			return
+		}
+		var ae *bitbucket.APIError
+		if !errors.As(err, &ae) {
+			t.Fatalf("%T is not an *APIError", err)
+		}
+		if !known[ae.Message] && !strings.HasPrefix(ae.Message, htmlMessage) {
+			t.Fatalf("unknown message %q", ae.Message)
+		}
+	})
+}
+
+// FuzzRetryAfter: any Retry-After value parses to a delay within [0, maxRetryAfter], or none.
+func FuzzRetryAfter(f *testing.F) {
+	for _, s := range []string{"120", "0", "-1", "99999999999999999999999", "+5", "Wed, 21 Oct 2015 07:28:00 GMT", " 7 ", "1e3", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		resp := &http.Response{StatusCode: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {v}}}
+		d, ok := retryAfter(resp)
+		if d < 0 || d > maxRetryAfter || (!ok && d != 0) {
+			t.Fatalf("Retry-After %q: %v, %v", v, d, ok)
+		}
 	})
 }

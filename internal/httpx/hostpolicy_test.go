@@ -71,7 +71,9 @@ func TestLoopbackReachableWhenAllowed(t *testing.T) {
 	// The test certificate names 127.0.0.1 and ::1, not localhost (covered by TestPlainHTTPNeedsAllowList).
 	for _, host := range []string{"127.0.0.1", "[::ffff:127.0.0.1]"} {
 		c := newClient(t, "https://"+host+":"+port+"/rest", auth.Bearer(secret), withRootCAsOf(srv), withAllowed(loopback))
-		var out struct{ OK bool }
+		var out struct {
+			OK bool `json:"ok"`
+		}
 		if _, err := c.Do(t.Context(), Request{Path: "/x"}, &out); err != nil || !out.OK {
 			t.Errorf("%s: err %v, out %+v", host, err, out)
 		}

@@ -27,7 +27,9 @@ func TestGET503503200SucceedsAfterThreeAttempts(t *testing.T) {
 		var calls atomic.Int32
 		m.RegisterResponder("GET", mockBase+"/repos", sequence(&calls, 503, 503, 200))
 		c := newClient(t, mockBase, auth.Bearer(secret), withTransport(m))
-		var out struct{ OK bool }
+		var out struct {
+			OK bool `json:"ok"`
+		}
 		resp, err := c.Do(t.Context(), Request{Path: "/repos"}, &out)
 		if err != nil {
 			t.Fatal(err)
@@ -426,7 +428,9 @@ func TestConcurrentCallsOnOneClient(t *testing.T) {
 		errs := make(chan error, 16)
 		for range 16 {
 			go func() {
-				var out struct{ OK bool }
+				var out struct {
+					OK bool `json:"ok"`
+				}
 				_, err := c.Do(t.Context(), Request{Path: "/x"}, &out)
 				if err == nil && !out.OK {
 					err = errors.New("body not decoded")
