@@ -38,7 +38,7 @@ const (
 // ContextWithAllowedHosts on ctx), no proxy from the environment, no redirect; the transport of
 // an oauth2.HTTPClient in ctx is kept behind the policy check. Errors wrap ErrTokenSource and never carry a secret.
 func StoredTokenSource(ctx context.Context, cfg *oauth2.Config, store TokenStore) oauth2.TokenSource {
-	return &storedSource{ctx: TokenContext(context.WithoutCancel(ctx)), cfg: cfg, store: store}
+	return &storedSource{ctx: TokenContext(context.WithoutCancel(ctx)), cfg: cfg, store: store, seen: newTokenMemo()}
 }
 
 type storedSource struct {
@@ -51,6 +51,9 @@ type storedSource struct {
 	// pending is a refreshed token whose Save failed, and pendingPrev the token it replaces. The
 	// refresh token in pendingPrev may be dead already, so pending is saved before anything else.
 	pending, pendingPrev *oauth2.Token
+	// seen remembers the tokens loaded, refreshed and handed out, for redaction; it has a lock of
+	// its own so that reading it never waits for a refresh.
+	seen *tokenMemo
 }
 
 // Token returns a valid token, refreshing and saving it when needed.
@@ -95,6 +98,7 @@ func (s *storedSource) load(ctx context.Context) (*oauth2.Token, error) {
 	if tok == nil {
 		return nil, fmt.Errorf("%w: load token: %w", ErrTokenSource, ErrNoToken)
 	}
+	s.seen.remember(tok)
 	if tok.Valid() {
 		s.cur = cloneToken(tok)
 	}
@@ -118,6 +122,7 @@ func (s *storedSource) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.
 	if next.RefreshToken == "" {
 		next.RefreshToken = old.RefreshToken
 	}
+	s.seen.remember(next)
 	return s.save(ctx, old, next)
 }
 
@@ -144,6 +149,7 @@ func (s *storedSource) adopt(ctx context.Context, old *oauth2.Token, cause error
 	for i := range adoptAttempts {
 		tok, err := s.store.Load(ctx)
 		if err == nil && tok != nil && !SameToken(tok, old) {
+			s.seen.remember(tok)
 			if tok.Valid() {
 				s.cur = cloneToken(tok)
 				return cloneToken(tok), nil

@@ -15,6 +15,7 @@ import (
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/clientopt"
 	"github.com/bbconnect/bbconnect/internal/hostpolicy"
+	"github.com/bbconnect/bbconnect/internal/secrets"
 	"github.com/go-json-experiment/json"
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -34,6 +35,8 @@ type Client struct {
 	maxBody   int64
 	maxWait   time.Duration
 	logger    *slog.Logger
+	// secrets lists the forms of the secret values the credentials hold now, for redaction.
+	secrets func() []string
 }
 
 // Request is one API call.
@@ -119,6 +122,7 @@ func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg
 		maxBody:   DefaultMaxBodyBytes,
 		maxWait:   max(cfg.MaxWait, 0),
 		logger:    cfg.Logger,
+		secrets:   secrets.Of(creds),
 	}
 	hc := &http.Client{
 		// roundTripOnly hides any CloseIdleConnections of the shared transport from
@@ -161,7 +165,21 @@ func Path(segments ...string) string {
 // or decode one, is an *bitbucket.APIError; an invalid req is an error wrapping
 // bitbucket.ErrInvalidInput, returned before any request. Whenever a response arrived, its
 // Response is returned too, errors included, so that callers can read its headers.
+//
+// Every text of a returned *APIError that a server could have written (Message, Details, Code,
+// RequestID, URL, the cause's text) is scrubbed of the secret values the client holds, and of the
+// secrets the request body carries, in their escaped and base64 forms.
 func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
+	st := &callState{}
+	resp, err := c.do(ctx, req, out, st)
+	if err != nil {
+		err = scrubError(err, c.scrubber(st))
+	}
+	return resp, err
+}
+
+// do is Do before the redaction of its error; st is filled as the call proceeds.
+func (c *Client) do(ctx context.Context, req Request, out any, st *callState) (*Response, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", bitbucket.ErrInvalidInput)
 	}
@@ -180,8 +198,9 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 			return nil, fmt.Errorf("%w: encode request body: %v", bitbucket.ErrInvalidInput, err)
 		}
 		body = b
+		st.bodySecrets = bodySecrets(b)
 	}
-	st := &callState{method: method, idempotent: req.Idempotent || idempotent(method), host: target.Host, path: target.EscapedPath()}
+	st.method, st.idempotent, st.host, st.path = method, req.Idempotent || idempotent(method), target.Host, target.EscapedPath()
 	ctx = context.WithValue(ctx, stateKey{}, st)
 	redactedURL := RedactURL(target)
 	rr, err := retryablehttp.NewRequestWithContext(ctx, method, target.String(), body)

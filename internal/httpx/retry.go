@@ -30,6 +30,8 @@ type callState struct {
 	attempts   int       // attempts started
 	start      time.Time // start of the current attempt
 	lastStatus int       // status of the last response, 0 when none
+	// bodySecrets are the forms of the secrets the request body carries, for redaction.
+	bodySecrets []string
 }
 
 type stateKey struct{}
