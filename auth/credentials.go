@@ -174,8 +174,8 @@ func redactTokenError(err error) error {
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
-		if re.ErrorCode != "" {
-			return fmt.Errorf("token endpoint answered %d: %s", status, re.ErrorCode)
+		if code := safeOAuthErrorCode(re.ErrorCode); code != "" {
+			return fmt.Errorf("token endpoint answered %d: %s", status, code)
 		}
 		return fmt.Errorf("token endpoint answered %d", status)
 	}

@@ -23,7 +23,8 @@ func secretsOf(creds any) func() []string {
 	case oauth2Creds:
 		return func() []string {
 			forms := c.seen.forms()
-			if s, ok := c.ts.open().(*storedSource); ok {
+			if src, ok := c.ts.open().(*storedSource); ok {
+				s := src.state.open()
 				forms = append(forms, s.seen.forms()...)
 				if s.cfg != nil {
 					forms = append(forms, secrets.Forms(s.cfg.ClientSecret)...)
