@@ -5,12 +5,16 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/jarcoal/httpmock"
 )
 
 // FuzzDecodeError feeds arbitrary bodies, statuses and headers to the error decoder: it must never
@@ -100,6 +104,44 @@ func FuzzRetryAfter(f *testing.F) {
 		d, ok := retryAfter(resp)
 		if d < 0 || d > maxRetryAfter || (!ok && d != 0) {
 			t.Fatalf("Retry-After %q: %v, %v", v, d, ok)
+		}
+	})
+}
+
+// FuzzLocation: whatever Location a redirect carries, the client never sends a request to
+// another origin, never follows a redirect of a POST, never panics, and never quotes a Location
+// it cannot parse.
+func FuzzLocation(f *testing.F) {
+	for _, s := range []string{"/rest/other", "https://evil.example/x", "//evil.example/x", "https://[bad host/\x7f",
+		"https://bitbucket.invalid/rest/../../x", "http://bitbucket.invalid/rest/x", "https://１２７.０.０.１/x", "%zz", ""} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, loc string, post bool) {
+		m := httpmock.NewMockTransport()
+		var hops atomic.Int32
+		m.RegisterNoResponder(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Host != "bitbucket.invalid" || r.URL.Scheme != "https" {
+				t.Fatalf("request to another origin: %s", r.URL.Redacted())
+			}
+			if hops.Add(1) > 1 && post {
+				t.Fatalf("a POST was followed to %s %s", r.Method, r.URL.Redacted())
+			}
+			resp := httpmock.NewStringResponse(http.StatusFound, "")
+			resp.Header.Set("Location", loc)
+			return resp, nil
+		})
+		c := newClient(t, mockBase, auth.Bearer(secret), withTransport(m), withRetry(0, 0))
+		method := "GET"
+		if post {
+			method = "POST"
+		}
+		_, err := c.Do(t.Context(), Request{Method: method, Path: "/x", Body: map[string]int{"n": 1}}, nil)
+		if err == nil {
+			return
+		}
+		if _, perr := url.Parse(loc); perr != nil && len(loc) >= 4 && strings.Contains(err.Error(), loc) {
+			t.Fatalf("error quotes the unparsable Location: %v", err)
 		}
 	})
 }
