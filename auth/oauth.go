@@ -57,6 +57,10 @@ func CloudOAuth2ConfigFor(siteURL, clientID, clientSecret, redirectURL string) *
 // PROJECT_ADMIN, …). The client credentials travel as form parameters, as the provider's
 // documentation shows (oauth2.AuthStyleInParams), never auto-detected.
 //
+// baseURL is typed by a tenant: its token endpoint is reached under the API's host policy (see
+// TokenContext), so a plain-http, loopback, private or metadata URL is refused when Exchange or
+// StoredTokenSource would call it, unless ContextWithAllowedHosts allows it.
+//
 // Data Center supports PKCE, which a public client needs and a confidential one should use too:
 //
 //	verifier := oauth2.GenerateVerifier()      // keep it with the state, server side

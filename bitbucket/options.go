@@ -81,7 +81,8 @@ func WithRootCAs(pool *x509.CertPool) Option {
 
 // WithAllowedHosts lets the client reach addresses in the given prefixes that the host policy
 // refuses by default (loopback, private, link-local and similar ranges), and plain http on them.
-// Cloud metadata addresses stay refused whatever the prefixes say.
+// Cloud metadata addresses stay refused whatever the prefixes say. The OAuth token requests of
+// package auth take their allow-list from auth.ContextWithAllowedHosts.
 func WithAllowedHosts(prefixes ...netip.Prefix) Option {
 	return option(func(c *clientopt.Config) { c.AllowedHosts = append(c.AllowedHosts, prefixes...) })
 }

@@ -24,12 +24,11 @@ var decodeOptions = json.JoinOptions(
 	json.MatchCaseInsensitiveNames(false),
 )
 
-// encodeOptions are the options of every request body this package encodes.
+// encodeOptions are the options of every request body this package encodes. Names are the tags
+// as written; nil slices and maps are encoded as [] and {} (v2's default; v1 wrote null), which
+// Bitbucket reads as empty.
 var encodeOptions = json.JoinOptions(
 	// A string with invalid UTF-8 is sent with U+FFFD in its place (v1's behaviour) rather than
 	// failing the call.
 	jsontext.AllowInvalidUTF8(true),
-	// The same names as decoding: the tags, exactly. Nil slices and maps are encoded as [] and {}
-	// (v2's default; v1 wrote null).
-	json.MatchCaseInsensitiveNames(false),
 )
