@@ -196,6 +196,17 @@ func TestMetadataAddressNeverAllowed(t *testing.T) {
 	}
 }
 
+func TestNonASCIIHostIsExplained(t *testing.T) {
+	for _, u := range []string{"https://１２７.０.０.１/", "https://127。0。0。1/"} {
+		cfg := config{URL: u, Repo: testRepo, Token: adminToken, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: time.Second}
+		rep, code, _ := diagnose(t, cfg)
+		s := assertFailsAt(t, rep, code, "host policy", "ASCII")
+		if !strings.Contains(s.Detail, "map") {
+			t.Errorf("%s: detail %q does not say why", u, s.Detail)
+		}
+	}
+}
+
 func TestHostNameGoesThroughPolicyAfterDNS(t *testing.T) {
 	srv := newFake(t)
 	u, err := url.Parse(srv.URL())
