@@ -36,13 +36,13 @@ func (p Policy) dialFunc(plain bool) func(ctx context.Context, network, addr str
 		// A literal address is checked before any socket exists.
 		if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 			if why := p.reason(ip, plain); why != "" {
-				return nil, &HostError{Host: host, Reason: why}
+				return nil, hostError(host, why)
 			}
 		}
 		conn, err := d.DialContext(ctx, network, addr)
 		var ae *addrError
 		if errors.As(err, &ae) {
-			return nil, &HostError{Host: host, Reason: "resolved to " + ae.reason}
+			return nil, hostError(host, "resolved to "+ae.reason)
 		}
 		return conn, err
 	}

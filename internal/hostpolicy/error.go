@@ -11,11 +11,18 @@ import (
 type HostError struct {
 	Host   string // as written in the URL, without the port
 	Reason string // e.g. "a loopback address"
+	// Never marks a refusal no allow-list lifts: a metadata address, a host not written in ASCII.
+	Never bool
 }
 
-// Error says which host was refused and why, without any resolved address.
+// Error says which host was refused and why, without any resolved address, and how to allow it
+// when it can be.
 func (e *HostError) Error() string {
-	return fmt.Sprintf("%s: %q is %s (allow it with WithAllowedHosts)", bitbucket.ErrDisallowedHost.Error(), e.Host, e.Reason)
+	msg := fmt.Sprintf("%s: %q is %s", bitbucket.ErrDisallowedHost.Error(), e.Host, e.Reason)
+	if !e.Never {
+		msg += " (allow it with WithAllowedHosts; for OAuth token requests, auth.ContextWithAllowedHosts)"
+	}
+	return msg
 }
 
 // Is reports whether target is bitbucket.ErrDisallowedHost.

@@ -28,13 +28,21 @@ func (p Policy) reason(ip netip.Addr, plain bool) string {
 	v := Check(ip, p.allowed)
 	switch {
 	case v.Never:
-		return v.Range + ", refused always"
+		return v.Range + ", " + refusedAlways
 	case v.AllowedBy.IsValid():
 		return ""
 	case plain:
 		return "not in the allow-list, which plain http requires"
 	}
 	return v.Range
+}
+
+// refusedAlways ends the reason of a refusal no allow-list lifts.
+const refusedAlways = "refused always"
+
+// hostError is the refusal of host for reason.
+func hostError(host, reason string) *HostError {
+	return &HostError{Host: host, Reason: reason, Never: strings.HasSuffix(reason, refusedAlways)}
 }
 
 // SchemeIsPlain tells plain http from https and refuses any other scheme.
@@ -55,7 +63,7 @@ func SchemeIsPlain(scheme string) (bool, error) {
 func CheckHostSpelling(host string) error {
 	for i := 0; i < len(host); i++ {
 		if host[i] >= 0x80 {
-			return &HostError{Host: host, Reason: "not written in ASCII (net/http would map it to another host; write an internationalised name in its xn-- form)"}
+			return &HostError{Host: host, Reason: "not written in ASCII (net/http would map it to another host; write an internationalised name in its xn-- form)", Never: true}
 		}
 	}
 	return nil

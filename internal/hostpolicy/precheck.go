@@ -48,14 +48,14 @@ func (t *precheck) checkRequest(r *http.Request) error {
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		if why := t.policy.reason(ip, plain); why != "" {
-			return &HostError{Host: host, Reason: why}
+			return hostError(host, why)
 		}
 		return nil
 	}
 	if IsLocalhostName(host) {
 		// RFC 6761: localhost names are loopback, whatever a resolver says.
 		if why := t.policy.reason(netip.MustParseAddr("127.0.0.1"), plain); why != "" {
-			return &HostError{Host: host, Reason: why}
+			return hostError(host, why)
 		}
 		return nil
 	}
@@ -76,7 +76,7 @@ func (t *precheck) checkRequest(r *http.Request) error {
 	}
 	for _, ip := range ips {
 		if why := t.policy.reason(ip, plain); why != "" {
-			return &HostError{Host: host, Reason: "resolved to " + why}
+			return hostError(host, "resolved to "+why)
 		}
 	}
 	return nil

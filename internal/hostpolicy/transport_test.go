@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -59,5 +60,18 @@ func TestPrecheckRefusesHostsNetHTTPWouldRemap(t *testing.T) {
 	}
 	if rec.calls.Load() != 0 {
 		t.Fatalf("caller's transport reached %d times", rec.calls.Load())
+	}
+}
+
+func TestHostErrorHintsOnlyWhatCanBeAllowed(t *testing.T) {
+	rec := &recorder{}
+	rt := New(nil).Precheck(rec)
+	for u, hint := range map[string]bool{"https://10.0.0.1/": true, "https://169.254.169.254/": false, "https://１２７.０.０.１/": false} {
+		req := httptest.NewRequest(http.MethodGet, "https://placeholder.invalid/", nil)
+		req.URL, _ = req.URL.Parse(u)
+		_, err := rt.RoundTrip(req)
+		if got := strings.Contains(err.Error(), "WithAllowedHosts"); got != hint {
+			t.Errorf("%s: %v; want a hint: %v", u, err, hint)
+		}
 	}
 }
