@@ -89,7 +89,7 @@ func TestMetadataRefusedWhateverTheAllowList(t *testing.T) {
 func TestLoopbackSpellingsOnTheBuiltInTransport(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
 	_, port, _ := net.SplitHostPort(s.Listener.Addr().String())
-	for _, host := range []string{"127.0.0.1", "127.0.0.2", "[::1]", "[::ffff:127.0.0.1]", "localhost", "LOCALHOST", "0.0.0.0"} {
+	for _, host := range []string{"127.0.0.1", "127.0.0.2", "[::1]", "[::ffff:127.0.0.1]", "localhost", "LOCALHOST", "localhost.", "api.localhost", "0.0.0.0"} {
 		pool := s.opts[0] // the root CAs only: no allow-list
 		for _, c := range connectors(t, "https://"+host+":"+port, pool, bitbucket.WithRetry(0, 0)) {
 			if _, err := c.CheckConnection(t.Context()); !refused(err) {

@@ -33,9 +33,15 @@ func (p Policy) dialFunc(plain bool) func(ctx context.Context, network, addr str
 		if err != nil {
 			host = addr
 		}
-		// A literal address is checked before any socket exists.
+		// A literal address is checked before any socket exists, and a localhost name (RFC 6761:
+		// loopback, whatever a resolver says) before any lookup, which for "localhost." would go
+		// to a DNS server.
 		if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 			if why := p.reason(ip, plain); why != "" {
+				return nil, hostError(host, why)
+			}
+		} else if IsLocalhostName(host) {
+			if why := p.reason(netip.MustParseAddr("127.0.0.1"), plain); why != "" {
 				return nil, hostError(host, why)
 			}
 		}
