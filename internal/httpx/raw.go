@@ -12,7 +12,7 @@ import (
 // the few plain-text endpoints (Data Center's applinks whoami servlet). A longer body is an
 // *APIError, like an oversize JSON body.
 func (c *Client) readRaw(method, redactedURL string, resp *http.Response, attempts int, out *[]byte, limit int64) error {
-	b, err := readCapped(&cappedReader{r: resp.Body, left: limit, limit: limit}, limit+1)
+	b, err := readBody(resp, limit)
 	if err != nil {
 		msg := "reading the response body failed"
 		if errors.Is(err, errBodyTooLarge) {
