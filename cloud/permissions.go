@@ -3,13 +3,40 @@ package cloud
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/httpx"
+	"github.com/bbconnect/bbconnect/internal/paging"
 )
+
+// wireRepositoryPermission is one value of
+// GET /user/workspaces/{workspace}/permissions/repositories.
+type wireRepositoryPermission struct {
+	Permission string `json:"permission"`
+	Repository struct {
+		FullName string `json:"full_name"`
+	} `json:"repository"`
+}
+
+// toPermission maps a repository_permission value.
+func toPermission(s string) bitbucket.Permission {
+	switch strings.ToLower(s) {
+	case "admin", "owner":
+		return bitbucket.PermissionAdmin
+	case "write":
+		return bitbucket.PermissionWrite
+	case "read":
+		return bitbucket.PermissionRead
+	}
+	return bitbucket.PermissionNone
+}
+
+// permQuery is the query of a permission list: a BBQL filter and the page size.
+type permQuery struct {
+	Q       string `url:"q,omitempty"`
+	PageLen int    `url:"pagelen,omitempty"`
+}
 
 // RepositoryPermission answers what the credentials may do on repo.
 //
@@ -34,12 +61,8 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 	if err != nil {
 		return bitbucket.PermissionNone, err
 	}
-	var page wireRepositoryPermissionPage
-	resp, err := c.do(ctx, httpx.Request{
-		Method: http.MethodGet,
-		Path:   httpx.Path("user", "workspaces", repo.Namespace, "permissions", "repositories"),
-		Query:  url.Values{"q": {"repository.full_name=" + lit}},
-	}, &page)
+	var page paging.CloudPage[wireRepositoryPermission]
+	resp, err := c.do(ctx, epListRepositoryPermissions, []string{repo.Namespace}, permQuery{Q: "repository.full_name=" + lit}, nil, &page)
 	switch st := statusOf(err); {
 	case err == nil:
 		for _, v := range page.Values {
@@ -94,12 +117,8 @@ func (c *Client) probePermission(ctx context.Context, repo bitbucket.RepoRef, ac
 		return slices.ContainsFunc(names, func(n string) bool { return slices.Contains(scopes, n) })
 	}
 	if len(scopes) == 0 || has("webhook", "repository:admin", "read:webhook:bitbucket", "admin:repository:bitbucket") {
-		var hooks wireHookPage
-		_, err := c.do(ctx, httpx.Request{
-			Method: http.MethodGet,
-			Path:   httpx.Path("repositories", repo.Namespace, repo.Slug, "hooks"),
-			Query:  url.Values{"pagelen": {"1"}},
-		}, &hooks)
+		var hooks paging.CloudPage[wireHook]
+		_, err := c.do(ctx, epListHooks, []string{repo.Namespace, repo.Slug}, pageQuery{PageLen: 1}, nil, &hooks)
 		switch st := statusOf(err); {
 		case err == nil:
 			return bitbucket.PermissionAdmin, nil
