@@ -26,4 +26,3 @@ func (c *Client) CheckConnection(ctx context.Context) (*bitbucket.ConnectionInfo
 	info.User, info.Scopes = *u, scopes
 	return info, nil
 }
-

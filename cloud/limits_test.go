@@ -39,7 +39,10 @@ func TestListsStopAtThePageCap(t *testing.T) {
 			_, err := bitbucket.Collect(c.ListRepositories(t.Context(), bitbucket.ListRepositoriesOptions{Namespace: "ws"}))
 			return err
 		},
-		"webhooks": func() error { _, err := c.ListWebhooks(t.Context(), bitbucket.RepoRef{Namespace: "ws", Slug: "r"}); return err },
+		"webhooks": func() error {
+			_, err := c.ListWebhooks(t.Context(), bitbucket.RepoRef{Namespace: "ws", Slug: "r"})
+			return err
+		},
 		"workspaces": func() error {
 			_, err := bitbucket.Collect(c.ListWorkspaces(t.Context(), bitbucket.ListNamespacesOptions{}))
 			return err
