@@ -178,10 +178,11 @@ func (c *Client) checkLink(raw string) error {
 
 // listPages returns the page getter of paging.NextLinks for one list: link "" is the first page,
 // ep with args and query; any other link is followed as it came, after checkLink. A next link
-// that leaves the API fails the page it came with.
-func listPages[W any](c *Client, ep endpoint, args []string, query any) func(context.Context, string) (paging.CloudPage[W], error) {
+// that leaves the API fails the page it came with. Each page's values are decoded into a slice
+// of capacity pageLen, the size asked for, so that decoding does not grow it step by step.
+func listPages[W any](c *Client, ep endpoint, args []string, query any, pageLen int) func(context.Context, string) (paging.CloudPage[W], error) {
 	return func(ctx context.Context, link string) (paging.CloudPage[W], error) {
-		var p paging.CloudPage[W]
+		p := paging.CloudPage[W]{Values: make([]W, 0, pageLen)}
 		var err error
 		if link == "" {
 			_, err = c.do(ctx, ep, args, query, nil, &p)

@@ -1,9 +1,12 @@
 package cloud
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
+	"strconv"
 	"strings"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
@@ -15,7 +18,41 @@ import (
 // link is a Cloud hypermedia link.
 type link struct {
 	Href string `json:"href"`
-	Name string `json:"name"`
+}
+
+// cloneLink is one of a repository's clone links.
+type cloneLink struct {
+	Href string        `json:"href"`
+	Name cloneProtocol `json:"name"`
+}
+
+// cloneProtocol is a clone link's name, read without keeping the string: "https" and "ssh"
+// (in any case) are all that matter.
+type cloneProtocol uint8
+
+const (
+	cloneOther cloneProtocol = iota
+	cloneHTTPS
+	cloneSSH
+)
+
+// UnmarshalJSON recognises "https" and "ssh"; anything else, null included, is cloneOther.
+func (p *cloneProtocol) UnmarshalJSON(b []byte) error {
+	if bytes.IndexByte(b, '\\') >= 0 { // escaped characters: compare the decoded text
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			b = strconv.AppendQuote(nil, s)
+		}
+	}
+	switch {
+	case bytes.EqualFold(b, []byte(`"https"`)):
+		*p = cloneHTTPS
+	case bytes.EqualFold(b, []byte(`"ssh"`)):
+		*p = cloneSSH
+	default:
+		*p = cloneOther
+	}
+	return nil
 }
 
 // wireRepository is a repository as GET /repositories/{workspace} and
@@ -33,8 +70,8 @@ type wireRepository struct {
 		Key string `json:"key"`
 	} `json:"project"`
 	Links struct {
-		HTML  link   `json:"html"`
-		Clone []link `json:"clone"`
+		HTML  link        `json:"html"`
+		Clone []cloneLink `json:"clone"`
 	} `json:"links"`
 	UpdatedOn wiretime.Time `json:"updated_on"`
 }
@@ -55,10 +92,10 @@ func toRepository(w *wireRepository) *bitbucket.Repository {
 		UpdatedAt:     w.UpdatedOn.Time,
 	}
 	for _, l := range w.Links.Clone {
-		switch strings.ToLower(l.Name) {
-		case "https":
+		switch l.Name {
+		case cloneHTTPS:
 			r.CloneHTTP = l.Href
-		case "ssh":
+		case cloneSSH:
 			r.CloneSSH = l.Href
 		}
 	}
@@ -169,7 +206,7 @@ func (c *Client) ListRepositoriesPage(ctx context.Context, opts bitbucket.ListRe
 
 // repoSource is the listing of workspace ws's repositories.
 func (c *Client) repoSource(ws string, f repoFilter) paging.Source[string, *bitbucket.Repository] {
-	return paging.NextLinks(listPages[wireRepository](c, epListRepositories, []string{ws}, f.firstPage()), toRepository)
+	return paging.NextLinks(listPages[wireRepository](c, epListRepositories, []string{ws}, f.firstPage(), f.pageSize), toRepository)
 }
 
 // repoStart validates the options, merges them with the cursor they carry (refusing conflicts

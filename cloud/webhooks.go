@@ -77,7 +77,7 @@ func (c *Client) ListInheritedWebhooks(ctx context.Context, repo bitbucket.RepoR
 
 // gatherHooks reads a whole webhook list; on error it returns nothing.
 func (c *Client) gatherHooks(ctx context.Context, ep endpoint, args ...string) ([]*bitbucket.Webhook, error) {
-	src := paging.NextLinks(listPages[wireHook](c, ep, args, pageQuery{PageLen: maxPageLen}), toWebhook)
+	src := paging.NextLinks(listPages[wireHook](c, ep, args, pageQuery{PageLen: maxPageLen}, maxPageLen), toWebhook)
 	hooks, err := paging.Gather(ctx, "", c.limits, src)
 	if err != nil {
 		return nil, err

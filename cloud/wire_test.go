@@ -73,3 +73,15 @@ func FuzzRepositoryPage(f *testing.F) {
 		}
 	})
 }
+
+// Clone link names are matched in any case, escaped or not; others are ignored.
+func TestCloneLinkNames(t *testing.T) {
+	data := []byte(`{"values":[{"full_name":"ws/r","links":{"clone":[{"name":"git","href":"g"},{"name":"HTTPS","href":"h"},{"name":"\u0073sh","href":"s"},{"name":null,"href":"n"}]}}]}`)
+	repos, _, err := decodeRepositoryPage(data)
+	if err != nil || len(repos) != 1 {
+		t.Fatalf("%v, %d", err, len(repos))
+	}
+	if r := repos[0]; r.CloneHTTP != "h" || r.CloneSSH != "s" {
+		t.Errorf("CloneHTTP %q, CloneSSH %q; want h and s", r.CloneHTTP, r.CloneSSH)
+	}
+}

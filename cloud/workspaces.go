@@ -199,7 +199,7 @@ func (c *Client) workspacePages() func(context.Context, string) (paging.CloudPag
 // workspacePagesOf gets /user/workspaces pages sorted by slug. A 401 or 403 means credentials
 // that cannot enumerate workspaces: an error wrapping bitbucket.ErrNotSupported.
 func (c *Client) workspacePagesOf(pagelen int) func(context.Context, string) (paging.CloudPage[wireWorkspaceAccess], error) {
-	get := listPages[wireWorkspaceAccess](c, epListUserWorkspaces, nil, workspaceQuery{PageLen: pagelen, Sort: "slug"})
+	get := listPages[wireWorkspaceAccess](c, epListUserWorkspaces, nil, workspaceQuery{PageLen: pagelen, Sort: "slug"}, pagelen)
 	return func(ctx context.Context, link string) (paging.CloudPage[wireWorkspaceAccess], error) {
 		p, err := get(ctx, link)
 		if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
