@@ -105,11 +105,18 @@ func (c *Client) BaseURL() string { return c.base.String() }
 // an error that announces a removed endpoint. Whenever a response arrived it is returned, errors
 // included, for its headers.
 func (c *Client) do(ctx context.Context, ep endpoint, args []string, query, body, out any) (*httpx.Response, error) {
+	return c.doRequest(ctx, ep, args, httpx.Request{Query: query, Body: body}, out)
+}
+
+// doRequest is do with the rest of the request given in req (Idempotent, Header, MaxBodyBytes
+// as well as Query and Body); its Method and Path come from ep and args.
+func (c *Client) doRequest(ctx context.Context, ep endpoint, args []string, req httpx.Request, out any) (*httpx.Response, error) {
 	path, err := ep.expand(args...)
 	if err != nil {
 		return nil, err
 	}
-	return c.send(ctx, httpx.Request{Method: ep.method, Path: path, Query: query, Body: body}, out)
+	req.Method, req.Path, req.URL = ep.method, path, ""
+	return c.send(ctx, req, out)
 }
 
 // follow GETs a pagination link (a next link from an answer, or one a cursor carries) after

@@ -33,6 +33,7 @@ var (
 	epListBranches              = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/branches", ""}
 	epGetBranch                 = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/branches/{name}", ""}
 	epListTags                  = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/tags", ""}
+	epGetTag                    = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/tags/{name}", ""}
 	epGetCommit                 = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/commit/{commit}", ""}
 	epGetFile                   = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/src/{commit}/{path}", ""}
 	epCreateCommitStatus        = endpoint{"POST", "/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build", ""}

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -72,6 +73,13 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 				}
 			}
 		}
+		// Not listed: a workspace administrator's implicit right may be missing from the list.
+		switch admin, err := c.administers(ctx, repo.Namespace); {
+		case err != nil:
+			return bitbucket.PermissionNone, err
+		case admin:
+			return bitbucket.PermissionAdmin, nil
+		}
 		return c.visibility(ctx, repo)
 	case st == http.StatusNotFound:
 		// The workspace is unknown to the caller (or gone): the repository can still be public.
@@ -131,4 +139,146 @@ func (c *Client) probePermission(ctx context.Context, repo bitbucket.RepoRef, ac
 		return bitbucket.PermissionWrite, nil
 	}
 	return bitbucket.PermissionRead, nil
+}
+
+// maxPermissionsPerQuery bounds the repositories named in one BBQL filter, keeping the URL short.
+const maxPermissionsPerQuery = 50
+
+// RepositoryPermissions answers RepositoryPermission for many repositories in few requests: the
+// caller's workspaces once (GET /user/workspaces, for the administrator flag), then per workspace
+// GET /user/workspaces/{workspace}/permissions/repositories filtered with
+// repository.full_name IN (...), up to 50 repositories a request. A workspace administrator has
+// admin on every repository of the workspace, whether or not the permission list names it.
+// (The service may or may not list such implicit rights; either way the answer is admin, so the
+// administered workspaces cost no request of their own.) A repository the list leaves out is answered as RepositoryPermission would (a
+// visible public one is read); so is every repository of a workspace whose permission list the
+// credentials may not read (access tokens). Every asked repository has an entry.
+func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.RepoRef) (map[bitbucket.RepoRef]bitbucket.Permission, error) {
+	out := make(map[bitbucket.RepoRef]bitbucket.Permission, len(repos))
+	var order []string
+	byWorkspace := map[string][]bitbucket.RepoRef{}
+	for _, r := range repos {
+		if err := r.Validate(); err != nil {
+			return nil, err
+		}
+		if _, err := bbqlString(r.String()); err != nil {
+			return nil, err
+		}
+		if _, dup := out[r]; dup {
+			continue
+		}
+		out[r] = bitbucket.PermissionNone
+		if _, ok := byWorkspace[r.Namespace]; !ok {
+			order = append(order, r.Namespace)
+		}
+		byWorkspace[r.Namespace] = append(byWorkspace[r.Namespace], r)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	admin, err := c.adminWorkspaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ws := range order {
+		if err := c.workspacePermissions(ctx, ws, byWorkspace[ws], admin[ws], out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// adminWorkspaces returns the slugs of the workspaces the caller administers. Credentials that
+// cannot list workspaces (access tokens) administer none that this could tell.
+func (c *Client) adminWorkspaces(ctx context.Context) (map[string]bool, error) {
+	admin := map[string]bool{}
+	for w, err := range paging.Iterate(ctx, "", c.limits, c.workspaceSource()) {
+		if errors.Is(err, bitbucket.ErrNotSupported) {
+			return admin, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if w.Administrator {
+			admin[w.Workspace.Slug] = true
+		}
+	}
+	return admin, nil
+}
+
+// workspacePermissions fills out for repos, all in workspace ws.
+func (c *Client) workspacePermissions(ctx context.Context, ws string, repos []bitbucket.RepoRef, admin bool, out map[bitbucket.RepoRef]bitbucket.Permission) error {
+	if admin {
+		// Listed or not, every repository of the workspace is admin: no request can change that.
+		for _, r := range repos {
+			out[r] = bitbucket.PermissionAdmin
+		}
+		return nil
+	}
+	listed := map[string]bitbucket.Permission{}
+	fallback := false
+	for chunk := range slices.Chunk(repos, maxPermissionsPerQuery) {
+		names := make([]string, len(chunk))
+		for i, r := range chunk {
+			names[i], _ = bbqlString(r.String()) // validated by the caller
+		}
+		q := permQuery{Q: "repository.full_name IN (" + strings.Join(names, ", ") + ")", PageLen: maxPageLen}
+		src := paging.NextLinks(listPages[wireRepositoryPermission](c, epListRepositoryPermissions, []string{ws}, q, maxPageLen),
+			func(w *wireRepositoryPermission) *wireRepositoryPermission { return w })
+		values, err := paging.Gather(ctx, "", c.limits, src)
+		if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusNotFound {
+			// No permission list for these credentials (or this workspace): ask per repository.
+			fallback = true
+			break
+		}
+		if err != nil {
+			return err
+		}
+		for _, v := range values {
+			name := strings.ToLower(v.Repository.FullName)
+			listed[name] = max(listed[name], toPermission(v.Permission))
+		}
+	}
+	for _, r := range repos {
+		switch p, ok := listed[strings.ToLower(r.String())]; {
+		case ok && p > bitbucket.PermissionNone:
+			out[r] = p
+		default:
+			var p bitbucket.Permission
+			var err error
+			if fallback {
+				p, err = c.RepositoryPermission(ctx, r)
+			} else {
+				p, err = c.visibility(ctx, r)
+			}
+			if err != nil {
+				return err
+			}
+			out[r] = p
+		}
+	}
+	return nil
+}
+
+// administers reports whether the caller administers workspace ws
+// (GET /user/workspaces filtered on the slug).
+func (c *Client) administers(ctx context.Context, ws string) (bool, error) {
+	lit, err := bbqlString(ws)
+	if err != nil {
+		return false, err
+	}
+	var page paging.CloudPage[wireWorkspaceAccess]
+	_, err = c.do(ctx, epListUserWorkspaces, nil, permQuery{Q: "workspace.slug=" + lit}, nil, &page)
+	if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
+		return false, nil // credentials without a workspace list administer none that they could show
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, v := range page.Values {
+		if v.Workspace.Slug == ws {
+			return v.Administrator, nil
+		}
+	}
+	return false, nil
 }

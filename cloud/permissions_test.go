@@ -2,13 +2,23 @@ package cloud
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 )
 
 const permPath = "GET /2.0/user/workspaces/ws/permissions/repositories"
+
+const wsPath = "GET /2.0/user/workspaces"
+
+// wsAccess is a /user/workspaces page holding workspace ws with the administrator flag.
+func wsAccess(admin bool) map[string]any {
+	return map[string]any{"values": []any{map[string]any{"type": "workspace_access", "administrator": admin,
+		"workspace": map[string]any{"type": "workspace", "slug": "ws", "uuid": "{w}"}}}}
+}
 
 func permList(perm string) map[string]any {
 	if perm == "" {
@@ -39,14 +49,23 @@ func TestRepositoryPermission(t *testing.T) {
 		{name: "read", want: bitbucket.PermissionRead, routes: []route{{permPath, fixed(200, permList("read"))}}},
 		{name: "hidden or missing", want: bitbucket.PermissionNone, routes: []route{
 			{permPath, fixed(200, permList(""))},
+			{wsPath, fixed(200, wsAccess(false))},
 			{"GET /2.0/repositories/ws/repo", fixed(404, cloudError("Repository ws/repo not found"))},
 		}},
 		{name: "workspace unknown", want: bitbucket.PermissionNone, routes: []route{
 			{permPath, fixed(404, cloudError("No workspace with identifier 'ws'."))},
 			{"GET /2.0/repositories/ws/repo", fixed(404, cloudError("Repository ws/repo not found"))},
 		}},
+		{name: "workspace administrator not listed", want: bitbucket.PermissionAdmin, routes: []route{
+			{permPath, fixed(200, permList(""))},
+			{wsPath, fixed(200, wsAccess(true))},
+		}},
+		{name: "workspace administrator listed", want: bitbucket.PermissionAdmin, routes: []route{
+			{permPath, fixed(200, permList("admin"))},
+		}},
 		{name: "public without grant", want: bitbucket.PermissionRead, routes: []route{
 			{permPath, fixed(200, permList(""))},
+			{wsPath, fixed(200, wsAccess(false))},
 			{"GET /2.0/repositories/ws/repo", fixed(200, repoJSON("ws", "repo", 1))},
 		}},
 		{name: "access token admin", want: bitbucket.PermissionAdmin, routes: []route{
@@ -112,5 +131,63 @@ func TestRepositoryPermissionValidatesFirst(t *testing.T) {
 	}
 	if len(m.Calls()) != 0 {
 		t.Errorf("requests sent for invalid references")
+	}
+}
+
+func TestRepositoryPermissionsFewRequests(t *testing.T) {
+	m := newMock(t)
+	var repos []bitbucket.RepoRef
+	var values []any
+	for i := 1; i <= 25; i++ {
+		r := bitbucket.RepoRef{Namespace: "ws", Slug: fmt.Sprintf("r%02d", i)}
+		repos = append(repos, r)
+		if i <= 20 { // r21..r25 are not listed: r21 is public, the others hidden
+			values = append(values, map[string]any{"permission": []string{"read", "write", "admin"}[i%3],
+				"repository": map[string]any{"full_name": r.String()}})
+		}
+	}
+	for i := 1; i <= 3; i++ {
+		repos = append(repos, bitbucket.RepoRef{Namespace: "adm", Slug: fmt.Sprintf("a%d", i)})
+	}
+	m.on("GET /2.0/user/workspaces", fixed(200, map[string]any{"values": []any{
+		map[string]any{"administrator": false, "workspace": map[string]any{"slug": "ws"}},
+		map[string]any{"administrator": true, "workspace": map[string]any{"slug": "adm"}},
+	}}))
+	m.on(permPath, func(r *http.Request, _ string) *http.Response {
+		q := r.URL.Query().Get("q")
+		if !strings.HasPrefix(q, `repository.full_name IN ("ws/r01", "ws/r02"`) {
+			t.Errorf("q = %s", q)
+		}
+		return respond(200, map[string]any{"values": values})
+	})
+	m.on("GET /2.0/repositories/ws/r21", fixed(200, repoJSON("ws", "r21", 21)))
+	for i := 22; i <= 25; i++ {
+		m.on(fmt.Sprintf("GET /2.0/repositories/ws/r%d", i), fixed(404, cloudError("not found")))
+	}
+	got, err := m.client(nil).RepositoryPermissions(t.Context(), repos)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(repos) {
+		t.Fatalf("%d entries for %d repositories", len(got), len(repos))
+	}
+	for i, r := range repos {
+		want := bitbucket.PermissionAdmin // the administered workspace
+		switch {
+		case r.Namespace == "adm":
+		case i < 20:
+			want = []bitbucket.Permission{bitbucket.PermissionRead, bitbucket.PermissionWrite, bitbucket.PermissionAdmin}[(i+1)%3]
+		case r.Slug == "r21":
+			want = bitbucket.PermissionRead
+		default:
+			want = bitbucket.PermissionNone
+		}
+		if got[r] != want {
+			t.Errorf("%s: %s, want %s", r, got[r], want)
+		}
+	}
+	// The workspaces once, one filtered permission list for 25, and the 5 unlisted repositories.
+	if n := len(m.Calls()); n != 7 {
+		t.Errorf("%d requests, want 7", n)
 	}
 }
