@@ -408,7 +408,7 @@ func TestEnsureWebhookUnsupportedEvent(t *testing.T) {
 	c := newMemConnector(bitbucket.Cloud)
 	c.addHook(ensureRepo, hookFor(t, bitbucket.Cloud, baseSpec()))
 	spec := baseSpec()
-	spec.Events = append(spec.Events, bitbucket.EventPing) // Data Center only
+	spec.Events = append(spec.Events, bitbucket.Event("pull_request.approved")) // no such neutral event
 	_, res, err := bitbucket.EnsureWebhook(context.Background(), c, ensureRepo, spec)
 	if !errors.Is(err, bitbucket.ErrNotSupported) || res != 0 {
 		t.Errorf("EnsureWebhook = %s, %v; want ErrNotSupported", res, err)

@@ -34,7 +34,7 @@ func TestNativeEventKeys(t *testing.T) {
 		{bitbucket.Server, bitbucket.EventPullRequestMerged, []string{"pr:merged"}},
 		{bitbucket.Server, bitbucket.EventPullRequestDeclined, []string{"pr:declined"}},
 		{bitbucket.Server, bitbucket.EventPullRequestComment, []string{"pr:comment:added"}},
-		{bitbucket.Server, bitbucket.EventPing, []string{"diagnostics:ping"}},
+		{bitbucket.Server, bitbucket.EventPing, nil}, // delivered without a subscription
 		{bitbucket.Server, bitbucket.Event("pull_request.approved"), nil},
 		{bitbucket.Provider("gitlab"), bitbucket.EventPush, nil},
 	}
@@ -122,10 +122,13 @@ func TestEncodeEvents(t *testing.T) {
 		{"server with native and repeats", bitbucket.Server,
 			[]bitbucket.Event{bitbucket.EventPush, bitbucket.EventPing, bitbucket.EventPush},
 			[]string{"pr:reviewer:approved", "repo:refs_changed"},
-			[]string{"diagnostics:ping", "pr:reviewer:approved", "repo:refs_changed"}, nil},
+			[]string{"pr:reviewer:approved", "repo:refs_changed"}, nil},
+		{"ping is never subscribed, neutral or native", bitbucket.Server,
+			[]bitbucket.Event{bitbucket.EventPing, bitbucket.EventPush}, []string{"diagnostics:ping"},
+			[]string{"repo:refs_changed"}, nil},
 		{"native only", bitbucket.Cloud, nil, []string{"repo:fork"}, []string{"repo:fork"}, nil},
 		{"nothing", bitbucket.Cloud, nil, nil, nil, nil},
-		{"ping on cloud", bitbucket.Cloud, []bitbucket.Event{bitbucket.EventPush, bitbucket.EventPing}, nil, nil, bitbucket.ErrNotSupported},
+		{"ping on cloud is left out too", bitbucket.Cloud, []bitbucket.Event{bitbucket.EventPush, bitbucket.EventPing}, nil, []string{"repo:push"}, nil},
 		{"unknown event", bitbucket.Server, []bitbucket.Event{"pull_request.approved"}, nil, nil, bitbucket.ErrNotSupported},
 	}
 	for _, tt := range tests {
@@ -161,7 +164,7 @@ func TestDecodeEvents(t *testing.T) {
 			[]bitbucket.Event{bitbucket.EventPush}, []string{"pr:modified"}},
 		{"server pr:from_ref_updated alone stays native", bitbucket.Server, []string{"pr:from_ref_updated"},
 			nil, []string{"pr:from_ref_updated"}},
-		{"server ping", bitbucket.Server, []string{"diagnostics:ping"}, []bitbucket.Event{bitbucket.EventPing}, nil},
+		{"server ping is no subscription", bitbucket.Server, []string{"diagnostics:ping"}, nil, []string{"diagnostics:ping"}},
 		{"cloud ping is native", bitbucket.Cloud, []string{"diagnostics:ping"}, nil, []string{"diagnostics:ping"}},
 		{"repeats collapse", bitbucket.Cloud, []string{"repo:push", "repo:push", "x", "x"},
 			[]bitbucket.Event{bitbucket.EventPush}, []string{"x"}},
@@ -183,10 +186,10 @@ func TestEventsRoundTrip(t *testing.T) {
 	for _, p := range []bitbucket.Provider{bitbucket.Cloud, bitbucket.Server} {
 		var supported []bitbucket.Event
 		for _, e := range allEvents {
-			keys, err := bitbucket.EncodeEvents(p, []bitbucket.Event{e}, nil)
-			if errors.Is(err, bitbucket.ErrNotSupported) {
+			if bitbucket.Unsubscribable(e) {
 				continue
 			}
+			keys, err := bitbucket.EncodeEvents(p, []bitbucket.Event{e}, nil)
 			if err != nil {
 				t.Fatalf("%s: EncodeEvents(%s): %v", p, e, err)
 			}
@@ -211,12 +214,20 @@ func TestEventsRoundTrip(t *testing.T) {
 		if !slices.Equal(events, want) || !slices.Equal(native, []string{"custom:key"}) {
 			t.Errorf("%s: all events round trip to %q, %q; want %q, [custom:key]", p, events, native, want)
 		}
-		wantCount := len(allEvents)
-		if p == bitbucket.Cloud {
-			wantCount-- // no ping
-		}
+		wantCount := len(allEvents) - 1 // ping is delivered, never subscribed
 		if len(supported) != wantCount {
 			t.Errorf("%s supports %d neutral events, want %d", p, len(supported), wantCount)
 		}
+	}
+}
+
+func TestEventForKeyStillParsesPing(t *testing.T) {
+	t.Parallel()
+	if e, ok := bitbucket.EventForKey(bitbucket.Server, "diagnostics:ping"); !ok || e != bitbucket.EventPing {
+		t.Fatalf("EventForKey(server, diagnostics:ping) = %q, %v", e, ok)
+	}
+	sub, omitted := bitbucket.SplitSubscribable([]bitbucket.Event{bitbucket.EventPush, bitbucket.EventPing})
+	if !slices.Equal(sub, []bitbucket.Event{bitbucket.EventPush}) || !slices.Equal(omitted, []bitbucket.Event{bitbucket.EventPing}) {
+		t.Fatalf("SplitSubscribable = %q, %q", sub, omitted)
 	}
 }

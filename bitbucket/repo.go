@@ -39,6 +39,8 @@ func ParseRepoRef(s string) (RepoRef, error) {
 		return RepoRef{}, fmt.Errorf("%w: repository %q: contains white space", ErrInvalidInput, s)
 	case strings.ContainsFunc(s, unicode.IsControl):
 		return RepoRef{}, fmt.Errorf("%w: repository %q: contains control characters", ErrInvalidInput, s)
+	case isDotSegment(ns) || isDotSegment(slug):
+		return RepoRef{}, fmt.Errorf("%w: repository %q: . and .. are not names", ErrInvalidInput, s)
 	}
 	return RepoRef{Namespace: ns, Slug: slug}, nil
 }
@@ -78,4 +80,11 @@ func (p Permission) String() string {
 		return "admin"
 	}
 	return fmt.Sprintf("Permission(%d)", int(p))
+}
+
+// isDotSegment reports whether s is a path segment that a URL resolver would remove or climb
+// with: "." or "..", also when percent-encoded.
+func isDotSegment(s string) bool {
+	s = strings.ReplaceAll(strings.ToLower(s), "%2e", ".")
+	return s == "." || s == ".."
 }

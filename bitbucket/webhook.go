@@ -24,9 +24,13 @@ type WebhookSpec struct {
 	Events      []Event
 	// NativeEvents are provider event keys with no neutral name, passed through as they are.
 	NativeEvents []string
-	// Secret is write-only: sent to the provider, never read back.
+	// Secret is write-only: sent to the provider, never read back. No printing of a spec shows it.
 	Secret   string
 	Disabled bool
+	// AllowLoopbackURL lets URL target loopback, link-local or unspecified addresses (localhost
+	// included), for a receiver on the same machine as Bitbucket, such as a test fake. Cloud
+	// metadata addresses stay refused.
+	AllowLoopbackURL bool
 }
 
 // Webhook is a webhook registered on a repository.

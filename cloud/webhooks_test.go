@@ -148,12 +148,12 @@ func TestWebhookInputRefusedBeforeAnyRequest(t *testing.T) {
 	repo := bitbucket.RepoRef{Namespace: "ws", Slug: "repo"}
 	good := bitbucket.WebhookSpec{URL: "https://ci.example.com/hook", Events: []bitbucket.Event{bitbucket.EventPush}}
 	ping := good
-	ping.Events = []bitbucket.Event{bitbucket.EventPing}
-	if _, err := c.CreateWebhook(t.Context(), repo, ping); !errors.Is(err, bitbucket.ErrNotSupported) {
-		t.Errorf("ping: got %v, want ErrNotSupported", err)
+	ping.Events = []bitbucket.Event{bitbucket.EventPing} // delivered without a subscription: nothing to subscribe
+	if _, err := c.CreateWebhook(t.Context(), repo, ping); !errors.Is(err, bitbucket.ErrInvalidInput) {
+		t.Errorf("ping only: got %v, want ErrInvalidInput", err)
 	}
-	if _, err := c.UpdateWebhook(t.Context(), repo, hookUUID, ping); !errors.Is(err, bitbucket.ErrNotSupported) {
-		t.Errorf("ping update: got %v, want ErrNotSupported", err)
+	if _, err := c.UpdateWebhook(t.Context(), repo, hookUUID, ping); !errors.Is(err, bitbucket.ErrInvalidInput) {
+		t.Errorf("ping only update: got %v, want ErrInvalidInput", err)
 	}
 	for name, call := range map[string]func() error{
 		"no url": func() error {

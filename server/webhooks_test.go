@@ -84,7 +84,7 @@ func TestCreateWebhookWithoutSecretOrDescription(t *testing.T) {
 	var body map[string]any
 	mt.RegisterResponder("POST", hooksURL, echoHook(t, 201, 3, &body))
 	h, err := c.CreateWebhook(t.Context(), hookRepo, bitbucket.WebhookSpec{URL: "https://ci.example.com/h",
-		Events: []bitbucket.Event{bitbucket.EventPing}, Disabled: true})
+		Events: []bitbucket.Event{bitbucket.EventPush, bitbucket.EventPing}, Disabled: true})
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
@@ -94,7 +94,10 @@ func TestCreateWebhookWithoutSecretOrDescription(t *testing.T) {
 	if body["name"] != "https://ci.example.com/h" || body["active"] != false {
 		t.Errorf("body = %v; want the URL as name, inactive", body)
 	}
-	if h.HasSecret || h.Active || h.Description != "" || !slices.Equal(h.Events, []bitbucket.Event{bitbucket.EventPing}) {
+	if body["events"] == nil || slices.Contains(body["events"].([]any), any("diagnostics:ping")) {
+		t.Errorf("events sent = %v; diagnostics:ping is never a subscription", body["events"])
+	}
+	if h.HasSecret || h.Active || h.Description != "" || !slices.Equal(h.Events, []bitbucket.Event{bitbucket.EventPush}) {
 		t.Errorf("hook = %+v", *h)
 	}
 }
@@ -102,9 +105,9 @@ func TestCreateWebhookWithoutSecretOrDescription(t *testing.T) {
 func TestWebhookEventsDecode(t *testing.T) {
 	// pr:modified alone is not the neutral "updated" event: it stays native.
 	h := convertWebhook(wireWebhook{ID: 1, Events: []string{"pr:modified", "pr:opened", "pr:merged", "pr:declined", "pr:comment:added", "diagnostics:ping", "mirror:repo_synchronized"}})
-	wantEvents := []bitbucket.Event{bitbucket.EventPing, bitbucket.EventPullRequestComment, bitbucket.EventPullRequestDeclined, bitbucket.EventPullRequestMerged, bitbucket.EventPullRequestOpened}
+	wantEvents := []bitbucket.Event{bitbucket.EventPullRequestComment, bitbucket.EventPullRequestDeclined, bitbucket.EventPullRequestMerged, bitbucket.EventPullRequestOpened}
 	slices.Sort(wantEvents)
-	if !slices.Equal(h.Events, wantEvents) || !slices.Equal(h.NativeEvents, []string{"mirror:repo_synchronized", "pr:modified"}) {
+	if !slices.Equal(h.Events, wantEvents) || !slices.Equal(h.NativeEvents, []string{"diagnostics:ping", "mirror:repo_synchronized", "pr:modified"}) {
 		t.Errorf("events %v native %v", h.Events, h.NativeEvents)
 	}
 	if h.HasSecret {

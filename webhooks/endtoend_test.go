@@ -58,6 +58,8 @@ func TestEndToEnd(t *testing.T) {
 				URL:    receiver.URL + "/bitbucket",
 				Events: []bitbucket.Event{bitbucket.EventPush, bitbucket.EventPullRequestOpened},
 				Secret: secret,
+				// The receiver is on loopback beside the fake.
+				AllowLoopbackURL: true,
 			})
 			if err != nil || result != bitbucket.EnsureCreated || !hook.HasSecret {
 				t.Fatalf("EnsureWebhook = %+v, %v, %v; want a created, signed hook", hook, result, err)

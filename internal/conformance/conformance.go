@@ -19,6 +19,9 @@ type Harness struct {
 	Connect func(srv *bitbuckettest.Server, token string) (bitbucket.Connector, error)
 	// Scopes are the token scopes that grant everything the table needs (Cloud); nil elsewhere.
 	Scopes []string
+	// NamespaceAdmin makes username an administrator of namespace ns (a Cloud workspace admin, a
+	// Data Center project admin), who may read the hooks its repositories inherit.
+	NamespaceAdmin func(srv *bitbuckettest.Server, username, ns string)
 }
 
 // fixture is a fake seeded with one namespace of repositories and three users: an admin, a reader

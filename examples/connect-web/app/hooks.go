@@ -66,6 +66,9 @@ func (a *App) connectRepo(w http.ResponseWriter, r *http.Request) {
 		Description: "connect-web",
 		Events:      hookEvents,
 		Secret:      string(conn.secret),
+		// The URL is the operator's own PublicURL, never a tenant's: on a developer's machine it
+		// is loopback, beside the fakes.
+		AllowLoopbackURL: true,
 	}
 	hook, result, err := bitbucket.EnsureWebhook(ctx, conn.connector, ref, spec)
 	if err != nil {
