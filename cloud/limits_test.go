@@ -80,6 +80,7 @@ func TestListWebhooksEndlessPages(t *testing.T) {
 		}
 		return out
 	}))
+	m.on("GET /2.0/workspaces/ws/hooks", fixed(403, cloudError("You must be an administrator of this workspace")))
 	c := m.client(nil, bitbucket.WithListLimits(0, 250))
 	hooks, err := c.ListWebhooks(t.Context(), repo)
 	if !errors.Is(err, bitbucket.ErrPaginationStalled) || hooks != nil {

@@ -3,6 +3,7 @@ package cloud
 import (
 	"context"
 	"errors"
+	"iter"
 	"net/http"
 	"slices"
 	"strings"
@@ -78,6 +79,10 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 		case err != nil:
 			return bitbucket.PermissionNone, err
 		case admin:
+			// Admin on every repository of the workspace, if the repository exists.
+			if p, err := c.visibility(ctx, repo); err != nil || p == bitbucket.PermissionNone {
+				return p, err
+			}
 			return bitbucket.PermissionAdmin, nil
 		}
 		return c.visibility(ctx, repo)
@@ -149,10 +154,12 @@ const maxPermissionsPerQuery = 50
 // GET /user/workspaces/{workspace}/permissions/repositories filtered with
 // repository.full_name IN (...), up to 50 repositories a request. A workspace administrator has
 // admin on every repository of the workspace, whether or not the permission list names it.
-// (The service may or may not list such implicit rights; either way the answer is admin, so the
-// administered workspaces cost no request of their own.) A repository the list leaves out is answered as RepositoryPermission would (a
-// visible public one is read); so is every repository of a workspace whose permission list the
-// credentials may not read (access tokens). Every asked repository has an entry.
+// (The service may or may not list such implicit rights; either way the answer is admin for the
+// repositories that exist, found with one filtered GET /repositories/{workspace}.) A repository
+// the list leaves out is read when the caller can see it (a public one) and none otherwise, found
+// the same way; every repository of a workspace whose permission list the credentials may not
+// read (access tokens) is answered as RepositoryPermission would. Every asked repository has an
+// entry.
 func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.RepoRef) (map[bitbucket.RepoRef]bitbucket.Permission, error) {
 	out := make(map[bitbucket.RepoRef]bitbucket.Permission, len(repos))
 	var order []string
@@ -208,56 +215,121 @@ func (c *Client) adminWorkspaces(ctx context.Context) (map[string]bool, error) {
 
 // workspacePermissions fills out for repos, all in workspace ws.
 func (c *Client) workspacePermissions(ctx context.Context, ws string, repos []bitbucket.RepoRef, admin bool, out map[bitbucket.RepoRef]bitbucket.Permission) error {
-	if admin {
-		// Listed or not, every repository of the workspace is admin: no request can change that.
-		for _, r := range repos {
-			out[r] = bitbucket.PermissionAdmin
+	unlisted := repos
+	if !admin {
+		listed, ok, err := c.listedPermissions(ctx, ws, repos)
+		if err != nil {
+			return err
 		}
+		if !ok {
+			// No permission list for these credentials (access tokens): ask per repository.
+			for _, r := range repos {
+				p, err := c.RepositoryPermission(ctx, r)
+				if err != nil {
+					return err
+				}
+				out[r] = p
+			}
+			return nil
+		}
+		unlisted = nil
+		for _, r := range repos {
+			if p := listed[strings.ToLower(r.String())]; p > bitbucket.PermissionNone {
+				out[r] = p
+			} else {
+				unlisted = append(unlisted, r)
+			}
+		}
+	}
+	if len(unlisted) == 0 {
 		return nil
 	}
-	listed := map[string]bitbucket.Permission{}
-	fallback := false
-	for chunk := range slices.Chunk(repos, maxPermissionsPerQuery) {
-		names := make([]string, len(chunk))
-		for i, r := range chunk {
-			names[i], _ = bbqlString(r.String()) // validated by the caller
+	// An administrator's repositories (listed or not: the service may leave implicit rights out)
+	// and the unlisted ones are what the caller can see: admin or read when visible, else none.
+	visible, err := c.visibleRepositories(ctx, ws, unlisted)
+	if err != nil {
+		return err
+	}
+	for _, r := range unlisted {
+		switch {
+		case !visible[strings.ToLower(r.String())]:
+			out[r] = bitbucket.PermissionNone
+		case admin:
+			out[r] = bitbucket.PermissionAdmin
+		default:
+			out[r] = bitbucket.PermissionRead
 		}
-		q := permQuery{Q: "repository.full_name IN (" + strings.Join(names, ", ") + ")", PageLen: maxPageLen}
+	}
+	return nil
+}
+
+// chunkNames yields repos as BBQL lists of quoted full names, maxPermissionsPerQuery at a time.
+func chunkNames(repos []bitbucket.RepoRef) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for chunk := range slices.Chunk(repos, maxPermissionsPerQuery) {
+			names := make([]string, len(chunk))
+			for i, r := range chunk {
+				names[i], _ = bbqlString(r.String()) // validated by RepositoryPermissions
+			}
+			if !yield("(" + strings.Join(names, ", ") + ")") {
+				return
+			}
+		}
+	}
+}
+
+// listedPermissions reads the caller's explicit permissions on repos in ws, keyed by lower-case
+// full name. ok is false when the credentials may not read the permission list (401, 403) or
+// the workspace is unknown to them (404).
+func (c *Client) listedPermissions(ctx context.Context, ws string, repos []bitbucket.RepoRef) (map[string]bitbucket.Permission, bool, error) {
+	listed := map[string]bitbucket.Permission{}
+	for names := range chunkNames(repos) {
+		q := permQuery{Q: "repository.full_name IN " + names, PageLen: maxPageLen}
 		src := paging.NextLinks(listPages[wireRepositoryPermission](c, epListRepositoryPermissions, []string{ws}, q, maxPageLen),
 			func(w *wireRepositoryPermission) *wireRepositoryPermission { return w })
 		values, err := paging.Gather(ctx, "", c.limits, src)
 		if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden || st == http.StatusNotFound {
-			// No permission list for these credentials (or this workspace): ask per repository.
-			fallback = true
-			break
+			return nil, false, nil
 		}
 		if err != nil {
-			return err
+			return nil, false, err
 		}
 		for _, v := range values {
 			name := strings.ToLower(v.Repository.FullName)
 			listed[name] = max(listed[name], toPermission(v.Permission))
 		}
 	}
-	for _, r := range repos {
-		switch p, ok := listed[strings.ToLower(r.String())]; {
-		case ok && p > bitbucket.PermissionNone:
-			out[r] = p
-		default:
-			var p bitbucket.Permission
-			var err error
-			if fallback {
-				p, err = c.RepositoryPermission(ctx, r)
-			} else {
-				p, err = c.visibility(ctx, r)
-			}
-			if err != nil {
-				return err
-			}
-			out[r] = p
+	return listed, true, nil
+}
+
+// visibleQuery asks GET /repositories/{workspace} for the full names of the repositories a
+// BBQL filter keeps.
+type visibleQuery struct {
+	PageLen int    `url:"pagelen"`
+	Fields  string `url:"fields"`
+	Q       string `url:"q"`
+}
+
+// visibleRepositories returns which of repos (all in ws) the caller can see, keyed by lower-case
+// full name, with one filtered repository listing per maxPermissionsPerQuery repositories.
+func (c *Client) visibleRepositories(ctx context.Context, ws string, repos []bitbucket.RepoRef) (map[string]bool, error) {
+	visible := map[string]bool{}
+	for names := range chunkNames(repos) {
+		q := visibleQuery{PageLen: maxPageLen, Fields: "next,values.full_name", Q: "full_name IN " + names}
+		src := paging.NextLinks(listPages[wireRepository](c, epListRepositories, []string{ws}, q, maxPageLen),
+			func(w *wireRepository) string { return strings.ToLower(w.FullName) })
+		found, err := paging.Gather(ctx, "", c.limits, src)
+		if st := statusOf(err); st == http.StatusNotFound || st == http.StatusForbidden {
+			continue // the workspace is unknown or hidden: none of them is visible
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range found {
+			visible[name] = true
 		}
 	}
-	return nil
+	return visible, nil
 }
 
 // administers reports whether the caller administers workspace ws

@@ -59,6 +59,12 @@ func TestRepositoryPermission(t *testing.T) {
 		{name: "workspace administrator not listed", want: bitbucket.PermissionAdmin, routes: []route{
 			{permPath, fixed(200, permList(""))},
 			{wsPath, fixed(200, wsAccess(true))},
+			{"GET /2.0/repositories/ws/repo", fixed(200, repoJSON("ws", "repo", 1))},
+		}},
+		{name: "workspace administrator, no such repository", want: bitbucket.PermissionNone, routes: []route{
+			{permPath, fixed(200, permList(""))},
+			{wsPath, fixed(200, wsAccess(true))},
+			{"GET /2.0/repositories/ws/repo", fixed(404, cloudError("Repository ws/repo not found"))},
 		}},
 		{name: "workspace administrator listed", want: bitbucket.PermissionAdmin, routes: []route{
 			{permPath, fixed(200, permList("admin"))},
@@ -160,10 +166,16 @@ func TestRepositoryPermissionsFewRequests(t *testing.T) {
 		}
 		return respond(200, map[string]any{"values": values})
 	})
-	m.on("GET /2.0/repositories/ws/r21", fixed(200, repoJSON("ws", "r21", 21)))
-	for i := 22; i <= 25; i++ {
-		m.on(fmt.Sprintf("GET /2.0/repositories/ws/r%d", i), fixed(404, cloudError("not found")))
-	}
+	// One filtered listing tells which unlisted repositories the caller can see: r21 only.
+	m.on("GET /2.0/repositories/ws", func(r *http.Request, _ string) *http.Response {
+		if q := r.URL.Query().Get("q"); q != `full_name IN ("ws/r21", "ws/r22", "ws/r23", "ws/r24", "ws/r25")` {
+			t.Errorf("visibility q = %s", q)
+		}
+		return respond(200, map[string]any{"values": []any{map[string]any{"full_name": "ws/r21"}}})
+	})
+	// The administered workspace: a1 and a2 exist, a3 does not.
+	m.on("GET /2.0/repositories/adm", fixed(200, map[string]any{"values": []any{
+		map[string]any{"full_name": "adm/a1"}, map[string]any{"full_name": "adm/A2"}}}))
 	got, err := m.client(nil).RepositoryPermissions(t.Context(), repos)
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +186,8 @@ func TestRepositoryPermissionsFewRequests(t *testing.T) {
 	for i, r := range repos {
 		want := bitbucket.PermissionAdmin // the administered workspace
 		switch {
+		case r.Namespace == "adm" && r.Slug == "a3":
+			want = bitbucket.PermissionNone
 		case r.Namespace == "adm":
 		case i < 20:
 			want = []bitbucket.Permission{bitbucket.PermissionRead, bitbucket.PermissionWrite, bitbucket.PermissionAdmin}[(i+1)%3]
@@ -186,8 +200,9 @@ func TestRepositoryPermissionsFewRequests(t *testing.T) {
 			t.Errorf("%s: %s, want %s", r, got[r], want)
 		}
 	}
-	// The workspaces once, one filtered permission list for 25, and the 5 unlisted repositories.
-	if n := len(m.Calls()); n != 7 {
-		t.Errorf("%d requests, want 7", n)
+	// The workspaces once, one filtered permission list for 25, one listing for the 5 unlisted,
+	// and one listing for the administered workspace.
+	if n := len(m.Calls()); n != 4 {
+		t.Errorf("%d requests, want 4", n)
 	}
 }
