@@ -167,7 +167,14 @@ func (s *Server) serveCloud(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.serveCloudGit(w, r, c, seg) {
+		return
+	}
 	switch {
+	case match(seg, "workspaces", "*", "hooks"):
+		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
+			s.cloudWorkspaceHooks(w, r, c, seg[1])
+		}, http.MethodGet)
 	case match(seg, "user"):
 		s.onlyMethods(w, r, c, s.cloudUser, http.MethodGet)
 	case match(seg, "user", "emails"):

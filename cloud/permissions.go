@@ -2,7 +2,6 @@ package cloud
 
 import (
 	"context"
-	"errors"
 	"iter"
 	"net/http"
 	"slices"
@@ -150,7 +149,7 @@ func (c *Client) probePermission(ctx context.Context, repo bitbucket.RepoRef, ac
 const maxPermissionsPerQuery = 50
 
 // RepositoryPermissions answers RepositoryPermission for many repositories in few requests: the
-// caller's workspaces once (GET /user/workspaces, for the administrator flag), then per workspace
+// workspaces the caller administers once (GET /user/workspaces?administrator=true), then per workspace
 // GET /user/workspaces/{workspace}/permissions/repositories filtered with
 // repository.full_name IN (...), up to 50 repositories a request. A workspace administrator has
 // admin on every repository of the workspace, whether or not the permission list names it.
@@ -195,18 +194,21 @@ func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.Re
 	return out, nil
 }
 
-// adminWorkspaces returns the slugs of the workspaces the caller administers. Credentials that
-// cannot list workspaces (access tokens) administer none that this could tell.
+// adminWorkspaces returns the slugs of the workspaces the caller administers
+// (GET /user/workspaces?administrator=true). Credentials that cannot list workspaces (access
+// tokens) administer none that this could tell.
 func (c *Client) adminWorkspaces(ctx context.Context) (map[string]bool, error) {
+	src := paging.NextLinks(listPages[wireWorkspaceAccess](c, epListUserWorkspaces, nil, adminQuery{PageLen: maxPageLen, Administrator: true}, maxPageLen),
+		func(w *wireWorkspaceAccess) *wireWorkspaceAccess { return w })
 	admin := map[string]bool{}
-	for w, err := range paging.Iterate(ctx, "", c.limits, c.workspaceSource()) {
-		if errors.Is(err, bitbucket.ErrNotSupported) {
-			return admin, nil
+	for w, err := range paging.Iterate(ctx, "", c.limits, src) {
+		if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
+			return map[string]bool{}, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		if w.Administrator {
+		if w.Administrator && w.Workspace.Slug != "" {
 			admin[w.Workspace.Slug] = true
 		}
 	}
@@ -332,25 +334,14 @@ func (c *Client) visibleRepositories(ctx context.Context, ws string, repos []bit
 	return visible, nil
 }
 
-// administers reports whether the caller administers workspace ws
-// (GET /user/workspaces filtered on the slug).
+// adminQuery lists only the workspaces the caller administers.
+type adminQuery struct {
+	PageLen       int  `url:"pagelen"`
+	Administrator bool `url:"administrator"`
+}
+
+// administers reports whether the caller administers workspace ws.
 func (c *Client) administers(ctx context.Context, ws string) (bool, error) {
-	lit, err := bbqlString(ws)
-	if err != nil {
-		return false, err
-	}
-	var page paging.CloudPage[wireWorkspaceAccess]
-	_, err = c.do(ctx, epListUserWorkspaces, nil, permQuery{Q: "workspace.slug=" + lit}, nil, &page)
-	if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
-		return false, nil // credentials without a workspace list administer none that they could show
-	}
-	if err != nil {
-		return false, err
-	}
-	for _, v := range page.Values {
-		if v.Workspace.Slug == ws {
-			return v.Administrator, nil
-		}
-	}
-	return false, nil
+	admin, err := c.adminWorkspaces(ctx)
+	return admin[ws], err
 }

@@ -11,6 +11,7 @@ import (
 
 // wireStatus is the body of a build status (commitstatus).
 type wireStatus struct {
+	Type        string `json:"type"` // "build": the document's object base requires a type
 	Key         string `json:"key"`
 	State       string `json:"state"`
 	Name        string `json:"name,omitempty"`
@@ -41,7 +42,7 @@ func (c *Client) SetCommitStatus(ctx context.Context, repo bitbucket.RepoRef, co
 	}) {
 		return fmt.Errorf("%w: commit %q is not a hash", bitbucket.ErrInvalidInput, commit)
 	}
-	body := wireStatus{Key: status.Key, State: buildStates[status.State], Name: status.Name, Description: status.Description, URL: status.URL}
+	body := wireStatus{Type: "build", Key: status.Key, State: buildStates[status.State], Name: status.Name, Description: status.Description, URL: status.URL}
 	_, err := c.doRequest(ctx, epCreateCommitStatus, []string{repo.Namespace, repo.Slug, commit}, httpx.Request{Body: body, Idempotent: true}, nil)
 	return err
 }
