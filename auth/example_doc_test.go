@@ -23,7 +23,7 @@ func ExampleStoredTokenSource() {
 	fake := bitbuckettest.NewCloud()
 	defer fake.Close()
 	fake.AddUser(bitbuckettest.User{Username: "jane", DisplayName: "Jane Doe"})
-	fake.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api", Private: true})
+	fake.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api"})
 	fake.Grant("jane", bitbucket.RepoRef{Namespace: "acme", Slug: "api"}, bitbucket.PermissionAdmin)
 	const callback = "https://product.example.com/bitbucket/callback"
 	fake.AddOAuthConsumer("consumer-key", "consumer-secret", callback, "account", "repository", "webhook")

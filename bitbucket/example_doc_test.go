@@ -133,7 +133,7 @@ func ExampleCanAdmin() {
 	bc.AddUser(bitbuckettest.User{Username: "jane"})
 	bc.AddToken("cloud-token", "jane", "account", "repository", "webhook")
 	for _, slug := range []string{"api", "web", "secret"} {
-		bc.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: slug, Private: true})
+		bc.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: slug})
 	}
 	bc.Grant("jane", bitbucket.RepoRef{Namespace: "acme", Slug: "api"}, bitbucket.PermissionAdmin)
 	bc.Grant("jane", bitbucket.RepoRef{Namespace: "acme", Slug: "web"}, bitbucket.PermissionWrite)
@@ -170,7 +170,7 @@ func ExampleEnsureWebhook() {
 	defer bc.Close()
 	bc.AddUser(bitbuckettest.User{Username: "jane"})
 	bc.AddToken("cloud-token", "jane", "account", "repository", "pullrequest", "webhook")
-	bc.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api", Private: true})
+	bc.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api"})
 	repo := bitbucket.RepoRef{Namespace: "acme", Slug: "api"}
 	bc.Grant("jane", repo, bitbucket.PermissionAdmin)
 
@@ -221,7 +221,7 @@ func Example_errors() {
 	defer bc.Close()
 	bc.AddUser(bitbuckettest.User{Username: "jane"})
 	bc.AddToken("cloud-token", "jane", "account", "repository", "webhook")
-	bc.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api", Private: true})
+	bc.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api"})
 	bc.Grant("jane", bitbucket.RepoRef{Namespace: "acme", Slug: "api"}, bitbucket.PermissionRead)
 
 	onPrem, err := server.New(dc.URL(), auth.Bearer("dc-token"), dc.Options()...)

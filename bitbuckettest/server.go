@@ -65,11 +65,12 @@ type Repository struct {
 	Slug          string
 	Name          string // defaults to Slug
 	Description   string
-	Private       bool
 	Archived      bool
 	DefaultBranch string // defaults to "main"
 	Project       string // Cloud project key; Data Center: always the namespace
-	Public        bool   // readable by everyone who can log in
+	// Public makes the repository readable by everyone who can log in (Data Center) or by anyone
+	// (Cloud, where is_private is its opposite). Repositories are private by default.
+	Public bool
 }
 
 type user struct {

@@ -22,7 +22,7 @@ func ExampleNew_apiToken() {
 	fake.AddAPIToken("jane@example.com", "api-token", "jane",
 		"read:user:bitbucket", "read:workspace:bitbucket", "read:repository:bitbucket",
 		"read:webhook:bitbucket", "write:webhook:bitbucket", "delete:webhook:bitbucket")
-	fake.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api", Private: true})
+	fake.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api"})
 	fake.Grant("jane", bitbucket.RepoRef{Namespace: "acme", Slug: "api"}, bitbucket.PermissionAdmin)
 
 	// Against the real service: cloud.New(auth.Basic(email, apiToken)), with no options.

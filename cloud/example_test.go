@@ -18,8 +18,8 @@ func Example() {
 	defer fake.Close()
 	fake.AddUser(bitbuckettest.User{Username: "jane", DisplayName: "Jane Doe"})
 	fake.AddToken("access-token", "jane", "account", "repository", "webhook")
-	fake.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api", Private: true})
-	fake.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "web", Private: true})
+	fake.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "api"})
+	fake.AddRepository(bitbuckettest.Repository{Namespace: "acme", Slug: "web"})
 	fake.Grant("jane", bitbucket.RepoRef{Namespace: "acme", Slug: "api"}, bitbucket.PermissionAdmin)
 	fake.Grant("jane", bitbucket.RepoRef{Namespace: "acme", Slug: "web"}, bitbucket.PermissionRead)
 

@@ -43,7 +43,7 @@ func newFake(t *testing.T) *bitbuckettest.Server {
 	srv.AddUser(bitbuckettest.User{Username: "bob", DisplayName: "Bob Writer"})
 	srv.AddToken(adminToken, "alice")
 	srv.AddToken(writeToken, "bob")
-	srv.AddRepository(bitbuckettest.Repository{Namespace: testRepo.Namespace, Slug: testRepo.Slug, Private: true})
+	srv.AddRepository(bitbuckettest.Repository{Namespace: testRepo.Namespace, Slug: testRepo.Slug})
 	srv.Grant("alice", testRepo, bitbucket.PermissionAdmin)
 	srv.Grant("bob", testRepo, bitbucket.PermissionWrite)
 	return srv

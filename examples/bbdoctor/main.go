@@ -148,7 +148,7 @@ func runDemo(ctx context.Context, cfg config, stdout, _ io.Writer) int {
 	token := randomToken()
 	srv.AddUser(bitbuckettest.User{Username: "demo", DisplayName: "Demo User", Email: "demo@example.com"})
 	srv.AddToken(token, "demo")
-	srv.AddRepository(bitbuckettest.Repository{Namespace: ref.Namespace, Slug: ref.Slug, Name: "Demo repository", Private: true})
+	srv.AddRepository(bitbuckettest.Repository{Namespace: ref.Namespace, Slug: ref.Slug, Name: "Demo repository"})
 	srv.Grant("demo", ref, bitbucket.PermissionAdmin)
 
 	cfg.URL, cfg.Repo, cfg.Token = srv.URL(), ref, token

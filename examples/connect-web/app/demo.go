@@ -89,7 +89,7 @@ func StartDemo(publicURL string) *Demo {
 	c.AddWorkspaceMember("jane", "northwind", false)
 	for _, r := range cloudDemoRepos {
 		ref := bitbucket.RepoRef{Namespace: r.ws, Slug: r.slug}
-		c.AddRepository(bitbuckettest.Repository{Namespace: r.ws, Slug: r.slug, Description: r.desc, Private: true})
+		c.AddRepository(bitbuckettest.Repository{Namespace: r.ws, Slug: r.slug, Description: r.desc})
 		c.Grant("jane", ref, r.p)
 		if r.p == bitbucket.PermissionAdmin {
 			d.CloudAdminRepos = append(d.CloudAdminRepos, ref)
