@@ -85,3 +85,26 @@ func TestCloneLinkNames(t *testing.T) {
 		t.Errorf("CloneHTTP %q, CloneSSH %q; want h and s", r.CloneHTTP, r.CloneSSH)
 	}
 }
+
+// FuzzRefAndHookPages feeds arbitrary bytes to the branch, tag and webhook page decoders and
+// their converters: no panic, whatever the input.
+func FuzzRefAndHookPages(f *testing.F) {
+	f.Add([]byte(`{"values":[{"name":"main","target":{"hash":"abc","date":"2026-01-02T03:04:05+00:00"}}],"next":"x"}`))
+	f.Add([]byte(`{"values":[{"uuid":"{1}","events":["repo:push",null],"created_at":12,"secret_set":true}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var refs paging.CloudPage[wireRef]
+		if json.Unmarshal(data, &refs) == nil {
+			for i := range refs.Values {
+				_ = toTag(&refs.Values[i])
+			}
+		}
+		var hooks paging.CloudPage[wireHook]
+		if json.Unmarshal(data, &hooks) == nil {
+			for i := range hooks.Values {
+				if toWebhook(&hooks.Values[i]) == nil {
+					t.Fatal("nil webhook")
+				}
+			}
+		}
+	})
+}
