@@ -299,4 +299,3 @@ func TestCloudPickerPermissions(t *testing.T) {
 		t.Errorf("%d requests for a picker page of 25, want at most 3", n)
 	}
 }
-
