@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -184,6 +185,7 @@ func (s *Server) cloudSrc(w http.ResponseWriter, r *http.Request, c *caller, ws,
 		respond(w, r, errorAnswer(http.StatusNotFound, "No such file or directory: "+path, ""))
 	default:
 		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.Itoa(len(content)))
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(content)
 	}

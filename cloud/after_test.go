@@ -307,3 +307,31 @@ func TestListInheritedWebhooks(t *testing.T) {
 		}
 	}
 }
+
+// endlessBody is a response body that never ends and counts what was read of it.
+type endlessBody struct{ read atomic.Int64 }
+
+func (b *endlessBody) Read(p []byte) (int, error) { b.read.Add(int64(len(p))); return len(p), nil }
+func (b *endlessBody) Close() error               { return nil }
+
+// A file announced larger than the cap is refused without reading it; one that does not announce
+// its size is read up to the cap and no further.
+func TestGetFileCapReadsNoFurther(t *testing.T) {
+	const limit = 1 << 10
+	for _, announced := range []int64{1 << 40, -1} {
+		m := newMock(t)
+		body := &endlessBody{}
+		m.on("GET /2.0/repositories/ws/repo/src/main/huge.bin", func(r *http.Request, _ string) *http.Response {
+			return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {"application/octet-stream"}},
+				ContentLength: announced, Body: body, Request: r}
+		})
+		got, err := m.client(nil, bitbucket.WithMaxFileBytes(limit)).GetFile(t.Context(), testRepo, "main", "huge.bin")
+		if !errors.Is(err, bitbucket.ErrInvalidInput) || got != nil {
+			t.Errorf("announced %d: %d bytes, %v; want ErrInvalidInput", announced, len(got), err)
+		}
+		// The client drains at most 64 KiB to reuse the connection.
+		if n := body.read.Load(); (announced > 0 && n > 64<<10) || n > limit+64<<10+4096 {
+			t.Errorf("announced %d: %d bytes read past a cap of %d", announced, n, limit)
+		}
+	}
+}

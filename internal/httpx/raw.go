@@ -3,6 +3,7 @@ package httpx
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
@@ -12,7 +13,17 @@ import (
 // the few plain-text endpoints (Data Center's applinks whoami servlet). A longer body is an
 // *APIError, like an oversize JSON body.
 func (c *Client) readRaw(method, redactedURL string, resp *http.Response, attempts int, out *[]byte, limit int64) error {
-	b, err := readCapped(&cappedReader{r: resp.Body, left: limit, limit: limit}, limit+1)
+	var b []byte
+	var err error
+	switch n := resp.ContentLength; {
+	case n > limit: // announced too large: refuse without reading
+		err = fmt.Errorf("%w: %d bytes announced", errBodyTooLarge, n)
+	case n >= 0: // announced: one buffer of that size
+		b = make([]byte, n)
+		_, err = io.ReadFull(resp.Body, b)
+	default:
+		b, err = readCapped(&cappedReader{r: resp.Body, left: limit, limit: limit}, limit+1)
+	}
 	if err != nil {
 		msg := "reading the response body failed"
 		if errors.Is(err, errBodyTooLarge) {
