@@ -15,6 +15,9 @@ type cloudState struct {
 	members     map[memberKey]bool     // workspace membership; the value is the administrator flag
 	removedHits int                    // requests that reached a CHANGE-2770 endpoint
 	cursors     map[string]int         // opaque page token → offset of the page it starts
+	// adminsUnlisted leaves workspace administrators' implicit rights out of
+	// /user/workspaces/{workspace}/permissions/repositories (SetAdminRightsUnlisted).
+	adminsUnlisted bool
 
 	// OAuth (oauth.go).
 	consumers map[string]*consumer

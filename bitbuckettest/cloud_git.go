@@ -280,3 +280,13 @@ func (s *Server) workspaceHookJSON(ws string, h *hook) map[string]any {
 		"links":        map[string]any{"self": link(s.URL() + "/workspaces/" + esc(ws) + "/hooks/" + esc(h.id))},
 	}
 }
+
+// SetAdminRightsUnlisted makes GET /user/workspaces/{workspace}/permissions/repositories leave out
+// the rights a workspace administrator holds only by administering the workspace (on = true), or
+// list them (false, the default). Whether Bitbucket lists them is unconfirmed; a client must give
+// the same answer either way.
+func (s *Server) SetAdminRightsUnlisted(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cloud.adminsUnlisted = on
+}

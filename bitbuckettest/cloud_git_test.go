@@ -117,3 +117,27 @@ func TestCloudWorkspaceHooksAreForAdministrators(t *testing.T) {
 	cloudDo(t, srv, "GET", "/workspaces/nope/hooks", bearer("ada-tok"), "").wantCloudError(t, 404)
 	cloudDo(t, srv, "GET", "/workspaces/ws/hooks", "", "").wantCloudError(t, 401)
 }
+
+func TestCloudAdminRightsUnlisted(t *testing.T) {
+	srv := newCloudFixture(t, 2)
+	srv.AddUser(User{Username: "ada"})
+	srv.AddToken("ada-tok", "ada", "account", "repository")
+	srv.AddWorkspaceMember("ada", "ws", true)
+	count := func() int {
+		rep := cloudDo(t, srv, "GET", "/user/workspaces/ws/permissions/repositories", bearer("ada-tok"), "")
+		rep.wantStatus(t, 200)
+		return len(rep.values(t))
+	}
+	if n := count(); n != 2 {
+		t.Errorf("listed: %d repositories, want 2", n)
+	}
+	srv.SetAdminRightsUnlisted(true)
+	if n := count(); n != 0 {
+		t.Errorf("unlisted: %d repositories, want 0", n)
+	}
+	// Explicit grants are still listed.
+	srv.Grant("ada", bitbucket.RepoRef{Namespace: "ws", Slug: "repo-00001"}, bitbucket.PermissionWrite)
+	if n := count(); n != 1 {
+		t.Errorf("unlisted with a grant: %d repositories, want 1", n)
+	}
+}

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/bitbuckettest"
 )
 
 const permPath = "GET /2.0/user/workspaces/ws/permissions/repositories"
@@ -204,5 +206,35 @@ func TestRepositoryPermissionsFewRequests(t *testing.T) {
 	// and one listing for the administered workspace.
 	if n := len(m.Calls()); n != 4 {
 		t.Errorf("%d requests, want 4", n)
+	}
+}
+
+// A workspace administrator is admin on its repositories whether or not the service lists the
+// implicit rights (unconfirmed), and none on a repository that does not exist.
+func TestWorkspaceAdministratorEitherWay(t *testing.T) {
+	for _, unlisted := range []bool{false, true} {
+		fake := bitbuckettest.NewCloud()
+		fake.AddUser(bitbuckettest.User{Username: "ada"})
+		fake.AddToken("tok", "ada", "account", "repository", "webhook")
+		fake.AddRepositories("ws", "r", 3)
+		fake.AddWorkspaceMember("ada", "ws", true)
+		fake.SetAdminRightsUnlisted(unlisted)
+		c, err := New(auth.Bearer("tok"), fake.Options()...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		repos := []bitbucket.RepoRef{{Namespace: "ws", Slug: "r-00001"}, {Namespace: "ws", Slug: "r-00003"}, {Namespace: "ws", Slug: "missing"}}
+		want := []bitbucket.Permission{bitbucket.PermissionAdmin, bitbucket.PermissionAdmin, bitbucket.PermissionNone}
+		bulk, err := c.RepositoryPermissions(t.Context(), repos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range repos {
+			one, err := c.RepositoryPermission(t.Context(), r)
+			if err != nil || one != want[i] || bulk[r] != want[i] {
+				t.Errorf("unlisted=%v %s: one %v (%v), bulk %v; want %v", unlisted, r, one, err, bulk[r], want[i])
+			}
+		}
+		fake.Close()
 	}
 }
