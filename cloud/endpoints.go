@@ -18,26 +18,24 @@ type endpoint struct {
 // The endpoint table: every request this package sends, with its path as
 // ../shared/specs/bitbucket-cloud.json writes it (relative to /2.0). The Cloud document gives
 // these operations no operationId.
-var (
-	epGetUser                   = endpoint{"GET", "/user", ""}
-	epListUserEmails            = endpoint{"GET", "/user/emails", ""}
-	epListUserWorkspaces        = endpoint{"GET", "/user/workspaces", ""}
-	epListRepositoryPermissions = endpoint{"GET", "/user/workspaces/{workspace}/permissions/repositories", ""}
-	epListRepositories          = endpoint{"GET", "/repositories/{workspace}", ""}
-	epGetRepository             = endpoint{"GET", "/repositories/{workspace}/{repo_slug}", ""}
-	epListHooks                 = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/hooks", ""}
-	epCreateHook                = endpoint{"POST", "/repositories/{workspace}/{repo_slug}/hooks", ""}
-	epUpdateHook                = endpoint{"PUT", "/repositories/{workspace}/{repo_slug}/hooks/{uid}", ""}
-	epDeleteHook                = endpoint{"DELETE", "/repositories/{workspace}/{repo_slug}/hooks/{uid}", ""}
-	epListWorkspaceHooks        = endpoint{"GET", "/workspaces/{workspace}/hooks", ""}
-	epListBranches              = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/branches", ""}
-	epGetBranch                 = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/branches/{name}", ""}
-	epListTags                  = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/tags", ""}
-	epGetTag                    = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/tags/{name}", ""}
-	epGetCommit                 = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/commit/{commit}", ""}
-	epGetFile                   = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/src/{commit}/{path}", ""}
-	epCreateCommitStatus        = endpoint{"POST", "/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build", ""}
-)
+var epGetUser = endpoint{"GET", "/user", ""}
+var epListUserEmails = endpoint{"GET", "/user/emails", ""}
+var epListUserWorkspaces = endpoint{"GET", "/user/workspaces", ""}
+var epListRepositoryPermissions = endpoint{"GET", "/user/workspaces/{workspace}/permissions/repositories", ""}
+var epListRepositories = endpoint{"GET", "/repositories/{workspace}", ""}
+var epGetRepository = endpoint{"GET", "/repositories/{workspace}/{repo_slug}", ""}
+var epListHooks = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/hooks", ""}
+var epCreateHook = endpoint{"POST", "/repositories/{workspace}/{repo_slug}/hooks", ""}
+var epUpdateHook = endpoint{"PUT", "/repositories/{workspace}/{repo_slug}/hooks/{uid}", ""}
+var epDeleteHook = endpoint{"DELETE", "/repositories/{workspace}/{repo_slug}/hooks/{uid}", ""}
+var epListWorkspaceHooks = endpoint{"GET", "/workspaces/{workspace}/hooks", ""}
+var epListBranches = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/branches", ""}
+var epGetBranch = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/branches/{name}", ""}
+var epListTags = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/tags", ""}
+var epGetTag = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/refs/tags/{name}", ""}
+var epGetCommit = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/commit/{commit}", ""}
+var epGetFile = endpoint{"GET", "/repositories/{workspace}/{repo_slug}/src/{commit}/{path}", ""}
+var epCreateCommitStatus = endpoint{"POST", "/repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build", ""}
 
 // expand fills the template's {params} in order with args, each escaped as one path segment;
 // the {path} parameter may span segments, each escaped on its own. An empty, "." or ".."
