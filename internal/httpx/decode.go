@@ -42,12 +42,21 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 }
 
 // readBody reads the whole body of resp, at most limit bytes: a longer one fails with
-// errBodyTooLarge, returning what was read. A Content-Length within the limit sizes the buffer.
+// errBodyTooLarge, returning what was read. An announced Content-Length over the limit is refused
+// without reading; one within it is read into a buffer of exactly that size.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= limit {
-		buf.Grow(int(n) + 1)
+	switch n := resp.ContentLength; {
+	case n > limit: // announced too large: refused without reading
+		return nil, fmt.Errorf("%w: %d bytes announced, more than %d", errBodyTooLarge, n, limit)
+	case n > 0: // announced: one buffer of exactly that size (net/http reads no further)
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return b, err
 	}
+	var buf bytes.Buffer
 	_, err := buf.ReadFrom(&cappedReader{r: resp.Body, left: limit, limit: limit})
 	return buf.Bytes(), err
 }
