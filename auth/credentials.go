@@ -40,7 +40,9 @@ func Basic(username, password string) Credentials {
 
 // OAuth2 authenticates with tokens from ts, asking it before every attempt. Wrap ts in
 // StoredTokenSource when refresh tokens rotate (Bitbucket Cloud).
-func OAuth2(ts oauth2.TokenSource) Credentials { return oauth2Creds{ts: seal(ts)} }
+func OAuth2(ts oauth2.TokenSource) Credentials {
+	return oauth2Creds{ts: seal(ts), seen: newTokenMemo()}
+}
 
 // None sends no credentials, for public data and version checks.
 func None() Credentials { return none{} }
@@ -76,10 +78,13 @@ func (basic) Scheme() string { return "basic" }
 // String shows the username, which is not a secret, but never the password.
 func (b basic) String() string { return fmt.Sprintf("auth.Basic(%q, REDACTED)", b.username) }
 
-type oauth2Creds struct{ ts *sealed[oauth2.TokenSource] }
+type oauth2Creds struct {
+	ts   *sealed[oauth2.TokenSource]
+	seen *tokenMemo // the tokens put on requests, for redaction
+}
 
 func (o oauth2Creds) RoundTripper(base http.RoundTripper) http.RoundTripper {
-	return tokenTransport{base: orDefault(base), ts: o.ts.open()}
+	return tokenTransport{base: orDefault(base), ts: o.ts.open(), seen: o.seen}
 }
 func (oauth2Creds) Scheme() string { return "oauth2" }
 func (oauth2Creds) String() string { return "auth.OAuth2(REDACTED)" }
@@ -140,6 +145,7 @@ func (t headerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 type tokenTransport struct {
 	base http.RoundTripper
 	ts   oauth2.TokenSource
+	seen *tokenMemo
 }
 
 func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -153,6 +159,7 @@ func (t tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrTokenSource, redactTokenError(err))
 	}
+	t.seen.remember(tok)
 	r2 := r.Clone(r.Context())
 	r2.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 	return t.base.RoundTrip(r2)
@@ -167,8 +174,8 @@ func redactTokenError(err error) error {
 		if re.Response != nil {
 			status = re.Response.StatusCode
 		}
-		if re.ErrorCode != "" {
-			return fmt.Errorf("token endpoint answered %d: %s", status, re.ErrorCode)
+		if code := safeOAuthErrorCode(re.ErrorCode); code != "" {
+			return fmt.Errorf("token endpoint answered %d: %s", status, code)
 		}
 		return fmt.Errorf("token endpoint answered %d", status)
 	}

@@ -24,6 +24,12 @@
 // refuses forged and replayed callbacks. Exchange trades the code for a token; it follows no
 // redirect, and its errors never carry the client secret, the code or the endpoint's body.
 //
+// Every token request (Exchange, the refreshes of StoredTokenSource, and oauth2 calls given
+// TokenContext) goes through one HTTP client with the API's host policy: a token endpoint on
+// loopback, a private or link-local address, or plain http, is refused unless
+// ContextWithAllowedHosts allows it, a metadata address always, and no proxy from the
+// environment is used.
+//
 // # Rotating refresh tokens
 //
 // Bitbucket Cloud rotates refresh tokens on every use: a refreshed token that is not saved at

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -28,7 +29,8 @@ func ExampleStoredTokenSource() {
 	const callback = "https://product.example.com/bitbucket/callback"
 	fake.AddOAuthConsumer("consumer-key", "consumer-secret", callback, "account", "repository", "webhook")
 
-	ctx := context.Background()
+	// Token requests reach only public https addresses unless allowed: the fake is on loopback.
+	ctx := auth.ContextWithAllowedHosts(context.Background(), netip.MustParsePrefix("127.0.0.0/8"))
 	cfg := auth.CloudOAuth2ConfigFor(fake.OAuthSiteURL(), "consumer-key", "consumer-secret", callback)
 
 	// 1. Send the user to Bitbucket with a fresh state.

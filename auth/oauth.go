@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
+	"github.com/bbconnect/bbconnect/internal/hostpolicy"
 	"golang.org/x/oauth2"
 )
 
@@ -57,6 +57,10 @@ func CloudOAuth2ConfigFor(siteURL, clientID, clientSecret, redirectURL string) *
 // PROJECT_ADMIN, …). The client credentials travel as form parameters, as the provider's
 // documentation shows (oauth2.AuthStyleInParams), never auto-detected.
 //
+// baseURL is typed by a tenant: its token endpoint is reached under the API's host policy (see
+// TokenContext), so a plain-http, loopback, private or metadata URL is refused when Exchange or
+// StoredTokenSource would call it, unless ContextWithAllowedHosts allows it.
+//
 // Data Center supports PKCE, which a public client needs and a confidential one should use too:
 //
 //	verifier := oauth2.GenerateVerifier()      // keep it with the state, server side
@@ -78,8 +82,9 @@ func ServerOAuth2Config(baseURL, clientID, clientSecret, redirectURL string, sco
 	}
 }
 
-// Exchange trades an authorization code for a token. The token endpoint is reached with an HTTP
-// client that refuses redirects (the transport of an oauth2.HTTPClient in ctx is kept), and the
+// Exchange trades an authorization code for a token. The token endpoint is reached through
+// TokenContext's client: the API's host policy (see ContextWithAllowedHosts), no proxy from the
+// environment, no redirect (the transport of an oauth2.HTTPClient in ctx is kept), and the
 // error never carries the client secret, the code or the endpoint's raw body: it wraps
 // ErrTokenSource, and ErrInvalidGrant for a used or expired code. Pass oauth2.VerifierOption for
 // PKCE. A code is single use: never call Exchange twice with one.
@@ -90,7 +95,7 @@ func Exchange(ctx context.Context, cfg *oauth2.Config, code string, opts ...oaut
 	if code == "" {
 		return nil, fmt.Errorf("%w: empty authorization code", ErrTokenSource)
 	}
-	tok, err := cfg.Exchange(noRedirectContext(ctx), code, opts...)
+	tok, err := cfg.Exchange(TokenContext(ctx), code, opts...)
 	if err != nil {
 		return nil, tokenError("exchange", err)
 	}
@@ -99,20 +104,6 @@ func Exchange(ctx context.Context, cfg *oauth2.Config, code string, opts ...oaut
 
 // tokenTimeout bounds one call to a token endpoint made by this package on its own context.
 const tokenTimeout = 30 * time.Second
-
-// noRedirectContext returns ctx carrying, as oauth2.HTTPClient, a client that refuses redirects.
-// The transport and timeout of a client already in ctx are kept.
-func noRedirectContext(ctx context.Context) context.Context {
-	hc := &http.Client{Timeout: tokenTimeout}
-	if prev, ok := ctx.Value(oauth2.HTTPClient).(*http.Client); ok && prev != nil {
-		hc.Transport, hc.Jar = prev.Transport, prev.Jar
-		if prev.Timeout > 0 {
-			hc.Timeout = prev.Timeout
-		}
-	}
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return ErrTokenRedirect }
-	return context.WithValue(ctx, oauth2.HTTPClient, hc)
-}
 
 // tokenError turns a failure of a token endpoint into an error without secrets: the endpoint's
 // status and error code are kept, its raw body dropped.
@@ -123,6 +114,10 @@ func tokenError(op string, err error) error {
 	}
 	if errors.Is(err, ErrTokenRedirect) {
 		return fmt.Errorf("%w: %s: %w", ErrTokenSource, op, ErrTokenRedirect)
+	}
+	var he *hostpolicy.HostError
+	if errors.As(err, &he) {
+		return fmt.Errorf("%w: %s: %w", ErrTokenSource, op, he)
 	}
 	for _, c := range []error{context.Canceled, context.DeadlineExceeded} {
 		if errors.Is(err, c) {

@@ -68,7 +68,7 @@ func TestExchange(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg := CloudOAuth2ConfigFor(srv.URL+"/", testClientID, testClientSecret, "https://app.example.com/callback")
-	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, srv.Client())
+	ctx := context.WithValue(ContextWithAllowedHosts(t.Context(), loopbackHosts), oauth2.HTTPClient, srv.Client())
 	tok, err := Exchange(ctx, cfg, "the-code")
 	if err != nil || tok.AccessToken != "at" || tok.RefreshToken != "rt" || !tok.Valid() {
 		t.Fatalf("got %+v, %v", tok, err)
@@ -99,7 +99,7 @@ func TestTokenEndpointRedirectRefused(t *testing.T) {
 	}))
 	defer srv.Close()
 	cfg := CloudOAuth2ConfigFor(srv.URL, testClientID, testClientSecret, "https://app.example.com/callback")
-	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, srv.Client())
+	ctx := context.WithValue(ContextWithAllowedHosts(t.Context(), loopbackHosts), oauth2.HTTPClient, srv.Client())
 	if _, err := Exchange(ctx, cfg, "code"); !errors.Is(err, ErrTokenRedirect) {
 		t.Errorf("Exchange: got %v, want ErrTokenRedirect", err)
 	}

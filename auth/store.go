@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"sync"
 
 	"golang.org/x/oauth2"
@@ -45,8 +47,16 @@ func SameToken(a, b *oauth2.Token) bool {
 }
 
 // MemoryTokenStore is a TokenStore in process memory, for one process and for tests. It also
-// implements TokenLocker. It is safe for concurrent use.
+// implements TokenLocker. It is safe for concurrent use. Its token is sealed: String, GoString,
+// fmt with any verb, slog and json.Marshal show no token, and neither does a printer or dumper
+// that walks a struct holding the store.
 type MemoryTokenStore struct {
+	once  sync.Once
+	inner *sealed[*memoryState]
+}
+
+// memoryState is what a MemoryTokenStore holds.
+type memoryState struct {
 	mu      sync.Mutex
 	tok     *oauth2.Token
 	refresh chan struct{} // a one-slot semaphore for LockRefresh
@@ -54,7 +64,17 @@ type MemoryTokenStore struct {
 
 // NewMemoryTokenStore returns a store holding a copy of initial (nothing when nil).
 func NewMemoryTokenStore(initial *oauth2.Token) *MemoryTokenStore {
-	return &MemoryTokenStore{tok: cloneToken(initial), refresh: make(chan struct{}, 1)}
+	return &MemoryTokenStore{inner: seal(&memoryState{tok: cloneToken(initial), refresh: make(chan struct{}, 1)})}
+}
+
+// state returns the store's state, making an empty one for a zero MemoryTokenStore.
+func (m *MemoryTokenStore) state() *memoryState {
+	m.once.Do(func() {
+		if m.inner == nil {
+			m.inner = seal(&memoryState{refresh: make(chan struct{}, 1)})
+		}
+	})
+	return m.inner.open()
 }
 
 // Load returns a copy of the stored token, or ErrNoToken.
@@ -62,12 +82,13 @@ func (m *MemoryTokenStore) Load(ctx context.Context) (*oauth2.Token, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.tok == nil {
+	st := m.state()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.tok == nil {
 		return nil, ErrNoToken
 	}
-	return cloneToken(m.tok), nil
+	return cloneToken(st.tok), nil
 }
 
 // Save stores a copy of next if the stored token is still previous; otherwise ErrTokenConflict.
@@ -75,24 +96,43 @@ func (m *MemoryTokenStore) Save(ctx context.Context, previous, next *oauth2.Toke
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if !SameToken(m.tok, previous) {
+	st := m.state()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !SameToken(st.tok, previous) {
 		return ErrTokenConflict
 	}
-	m.tok = cloneToken(next)
+	st.tok = cloneToken(next)
 	return nil
 }
 
 // LockRefresh serialises refreshes among the token sources sharing this store.
 func (m *MemoryTokenStore) LockRefresh(ctx context.Context) (func(), error) {
+	st := m.state()
 	select {
-	case m.refresh <- struct{}{}:
+	case st.refresh <- struct{}{}:
 		var once sync.Once
-		return func() { once.Do(func() { <-m.refresh }) }, nil
+		return func() { once.Do(func() { <-st.refresh }) }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// String describes the store without its token.
+func (m *MemoryTokenStore) String() string { return "auth.MemoryTokenStore(REDACTED)" }
+
+// GoString is String.
+func (m *MemoryTokenStore) GoString() string { return m.String() }
+
+// Format prints String whatever the verb.
+func (m *MemoryTokenStore) Format(f fmt.State, _ rune) { fmt.Fprint(f, m.String()) }
+
+// LogValue is String.
+func (m *MemoryTokenStore) LogValue() slog.Value { return slog.StringValue(m.String()) }
+
+// MarshalJSON encodes the kind of store only.
+func (m *MemoryTokenStore) MarshalJSON() ([]byte, error) {
+	return []byte(`{"store":"MemoryTokenStore"}`), nil
 }
 
 // cloneToken copies the fields of t that a store keeps (extra fields from the token response are

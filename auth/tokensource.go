@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -34,13 +35,40 @@ const (
 //
 // Refreshes run on ctx without its cancellation (context.WithoutCancel), so the request that
 // happens to trigger one cannot cut it short, and each is bounded by its own timeout. The token
-// endpoint is called with an HTTP client that refuses redirects; the transport of an
-// oauth2.HTTPClient in ctx is kept. Errors wrap ErrTokenSource and never carry a secret.
+// endpoint is called through TokenContext's client: the API's host policy (the allow-list of
+// ContextWithAllowedHosts on ctx), no proxy from the environment, no redirect; the transport of
+// an oauth2.HTTPClient in ctx is kept behind the policy check. Errors wrap ErrTokenSource and never carry a secret.
 func StoredTokenSource(ctx context.Context, cfg *oauth2.Config, store TokenStore) oauth2.TokenSource {
-	return &storedSource{ctx: noRedirectContext(context.WithoutCancel(ctx)), cfg: cfg, store: store}
+	st := &storedState{ctx: TokenContext(context.WithoutCancel(ctx)), cfg: cfg, store: store, seen: newTokenMemo()}
+	return &storedSource{state: seal(st)}
 }
 
-type storedSource struct {
+// storedSource is the token source of StoredTokenSource. Its state, which holds the tokens and
+// the client secret, is sealed: no printer, dumper or encoder reaches it (see sealed).
+type storedSource struct{ state *sealed[*storedState] }
+
+// Token returns a valid token, refreshing and saving it when needed.
+func (s *storedSource) Token() (*oauth2.Token, error) { return s.state.open().Token() }
+
+// String describes the source without its tokens or its configuration's secret.
+func (s *storedSource) String() string { return "auth.StoredTokenSource(REDACTED)" }
+
+// GoString is String.
+func (s *storedSource) GoString() string { return s.String() }
+
+// Format prints String whatever the verb.
+func (s *storedSource) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
+
+// LogValue is String.
+func (s *storedSource) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// MarshalJSON encodes the kind of source only.
+func (s *storedSource) MarshalJSON() ([]byte, error) {
+	return []byte(`{"source":"StoredTokenSource"}`), nil
+}
+
+// storedState is the state of a StoredTokenSource.
+type storedState struct {
 	ctx   context.Context
 	cfg   *oauth2.Config
 	store TokenStore
@@ -50,10 +78,13 @@ type storedSource struct {
 	// pending is a refreshed token whose Save failed, and pendingPrev the token it replaces. The
 	// refresh token in pendingPrev may be dead already, so pending is saved before anything else.
 	pending, pendingPrev *oauth2.Token
+	// seen remembers the tokens loaded, refreshed and handed out, for redaction; it has a lock of
+	// its own so that reading it never waits for a refresh.
+	seen *tokenMemo
 }
 
 // Token returns a valid token, refreshing and saving it when needed.
-func (s *storedSource) Token() (*oauth2.Token, error) {
+func (s *storedState) Token() (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pending == nil && s.cur.Valid() {
@@ -86,7 +117,7 @@ func (s *storedSource) Token() (*oauth2.Token, error) {
 }
 
 // load reads the store; a valid token becomes the current one.
-func (s *storedSource) load(ctx context.Context) (*oauth2.Token, error) {
+func (s *storedState) load(ctx context.Context) (*oauth2.Token, error) {
 	tok, err := s.store.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: load token: %w", ErrTokenSource, err)
@@ -94,6 +125,7 @@ func (s *storedSource) load(ctx context.Context) (*oauth2.Token, error) {
 	if tok == nil {
 		return nil, fmt.Errorf("%w: load token: %w", ErrTokenSource, ErrNoToken)
 	}
+	s.seen.remember(tok)
 	if tok.Valid() {
 		s.cur = cloneToken(tok)
 	}
@@ -101,7 +133,7 @@ func (s *storedSource) load(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // refresh asks the token endpoint for a successor of old and saves it.
-func (s *storedSource) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
+func (s *storedState) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.Token, error) {
 	if old.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: the stored token expired and has no refresh token; authorize again", ErrTokenSource)
 	}
@@ -117,11 +149,12 @@ func (s *storedSource) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.
 	if next.RefreshToken == "" {
 		next.RefreshToken = old.RefreshToken
 	}
+	s.seen.remember(next)
 	return s.save(ctx, old, next)
 }
 
 // save stores next in place of old and makes it current.
-func (s *storedSource) save(ctx context.Context, old, next *oauth2.Token) (*oauth2.Token, error) {
+func (s *storedState) save(ctx context.Context, old, next *oauth2.Token) (*oauth2.Token, error) {
 	err := s.store.Save(ctx, old, next)
 	switch {
 	case err == nil:
@@ -139,10 +172,11 @@ func (s *storedSource) save(ctx context.Context, old, next *oauth2.Token) (*oaut
 
 // adopt returns the token another replica saved in place of old, waiting briefly for it; cause is
 // returned when none appears.
-func (s *storedSource) adopt(ctx context.Context, old *oauth2.Token, cause error) (*oauth2.Token, error) {
+func (s *storedState) adopt(ctx context.Context, old *oauth2.Token, cause error) (*oauth2.Token, error) {
 	for i := range adoptAttempts {
 		tok, err := s.store.Load(ctx)
 		if err == nil && tok != nil && !SameToken(tok, old) {
+			s.seen.remember(tok)
 			if tok.Valid() {
 				s.cur = cloneToken(tok)
 				return cloneToken(tok), nil

@@ -73,7 +73,7 @@ func newEndpoint(t *testing.T) (*rotatingEndpoint, *oauth2.Config, context.Conte
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	cfg := CloudOAuth2ConfigFor(srv.URL, testClientID, testClientSecret, "https://app.example.com/callback")
-	return e, cfg, context.WithValue(t.Context(), oauth2.HTTPClient, srv.Client())
+	return e, cfg, context.WithValue(ContextWithAllowedHosts(t.Context(), loopbackHosts), oauth2.HTTPClient, srv.Client())
 }
 
 func expired(access, refresh string) *oauth2.Token {
@@ -235,7 +235,7 @@ func testLostRefreshToken(t *testing.T) {
 	// user must authorize again.
 	e := &rotatingEndpoint{t: t, current: "rt-other"}
 	cfg := CloudOAuth2ConfigFor("https://bitbucket.invalid", testClientID, testClientSecret, "https://app.example.com/callback")
-	ctx := context.WithValue(t.Context(), oauth2.HTTPClient, &http.Client{Transport: handlerTransport{e}})
+	ctx := context.WithValue(ContextWithAllowedHosts(t.Context(), loopbackHosts), oauth2.HTTPClient, &http.Client{Transport: handlerTransport{e}})
 	_, err := StoredTokenSource(ctx, cfg, NewMemoryTokenStore(expired("at-0", "rt-0"))).Token()
 	if !errors.Is(err, ErrInvalidGrant) || !errors.Is(err, ErrTokenSource) {
 		t.Fatalf("got %v, want ErrInvalidGrant", err)

@@ -218,7 +218,9 @@ func serveFake(provider string) int {
 		case f[0] == "total":
 			fmt.Println("ok", srv.TotalRequests())
 		default:
-			fmt.Println("error unknown command")
+			if !gitCommand(srv, f) {
+				fmt.Println("error unknown command")
+			}
 		}
 	}
 	return 0

@@ -48,8 +48,8 @@
 // # Security
 //
 // Clients refuse to dial loopback, private, link-local and other special-purpose addresses, and
-// plain http, unless WithAllowedHosts covers them; cloud metadata addresses never (CheckAddress
-// is the rule). Redirects are followed only within the same origin. Nothing is logged unless
+// plain http, unless WithAllowedHosts covers them; cloud metadata addresses never (the
+// bbdoctor example explains a refusal). Redirects are followed only within the same origin. Nothing is logged unless
 // WithLogger is given, and no credential ever appears in an error, a log record or a printed
 // value.
 //

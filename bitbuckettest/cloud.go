@@ -15,6 +15,9 @@ type cloudState struct {
 	members     map[memberKey]bool     // workspace membership; the value is the administrator flag
 	removedHits int                    // requests that reached a CHANGE-2770 endpoint
 	cursors     map[string]int         // opaque page token → offset of the page it starts
+	// adminsUnlisted leaves workspace administrators' implicit rights out of
+	// /user/workspaces/{workspace}/permissions/repositories (SetAdminRightsUnlisted).
+	adminsUnlisted bool
 
 	// OAuth (oauth.go).
 	consumers map[string]*consumer
@@ -167,7 +170,14 @@ func (s *Server) serveCloud(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.serveCloudGit(w, r, c, seg) {
+		return
+	}
 	switch {
+	case match(seg, "workspaces", "*", "hooks"):
+		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
+			s.cloudWorkspaceHooks(w, r, c, seg[1])
+		}, http.MethodGet)
 	case match(seg, "user"):
 		s.onlyMethods(w, r, c, s.cloudUser, http.MethodGet)
 	case match(seg, "user", "emails"):

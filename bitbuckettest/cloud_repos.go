@@ -349,6 +349,11 @@ func (s *Server) cloudRepoPermissions(w http.ResponseWriter, r *http.Request, c 
 		var items []map[string]any
 		for _, repo := range repos {
 			_, exp := s.cloudPermsLocked(c, repo)
+			if s.cloud.adminsUnlisted && !c.accessToken() && s.isAdminMemberLocked(c.username(), repo.Namespace) {
+				ref := bitbucket.RepoRef{Namespace: repo.Namespace, Slug: repo.Slug}
+				name := c.username()
+				exp = max(s.perms[grantKey{name, ref}], s.perms[grantKey{name, bitbucket.RepoRef{Namespace: repo.Namespace}}])
+			}
 			if exp == bitbucket.PermissionNone {
 				continue
 			}

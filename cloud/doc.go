@@ -69,8 +69,31 @@
 // ListRepositories walks every workspace of the caller in slug order; its cursor remembers the
 // workspace and the link inside it, so another replica resumes where this one stopped.
 //
+// Every list runs on one paging engine with a page cap and an item cap (bitbucket.WithListLimits):
+// a server that never stops naming another page, or sends empty pages that claim more, ends the
+// listing with bitbucket.ErrPaginationStalled. Across workspaces the workspace list is read once
+// per listing and the workspaces' repositories are read a few at a time (WithNamespaceConcurrency),
+// in order: ⌈W/100⌉ + Σ⌈Nᵢ/100⌉ requests, whatever the width.
+//
+// # After connecting
+//
+// ListBranches marks the repository's main branch Default; GetFile reads src/{commit}/{path}
+// (a ref with a slash, such as feature/x, is resolved to its commit first) up to
+// bitbucket.WithMaxFileBytes; SetCommitStatus posts a build status (an upsert by key, retried like
+// a PUT); GitCredentials gives x-token-auth with a bearer or OAuth token (fresh from the token
+// source) and x-bitbucket-api-token-auth with an API token; RepositoryPermissions answers a page
+// of repositories in two or three requests; ListInheritedWebhooks reads the workspace's hooks
+// (administrators only).
+//
 // Provider-specific extras are methods on *Client: ListWorkspaces and ListWorkspacesPage (with
-// the workspace uuid and the administrator flag) and BaseURL.
+// the workspace uuid and the administrator flag), ListTags and ListTagsPage, GetCommit, and
+// BaseURL.
+//
+// # Layout
+//
+// One file per resource holds its wire types, converters and methods (repositories.go,
+// workspaces.go, branches.go, files.go, ...); endpoints.go is the table of every operation
+// called, with its path as the OpenAPI document writes it, and the only place a path is written.
 //
 // # Testing
 //

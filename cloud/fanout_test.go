@@ -51,14 +51,14 @@ func refs(t *testing.T, seq func(func(*bitbucket.Repository, error) bool)) ([]st
 	return out, nil
 }
 
-// Reading several workspaces at once gives the sequential order. It reads the workspace list once,
-// where the cursor-based sequential mode reads it again at each workspace boundary.
+// Reading several workspaces at once gives the sequential order, and every width reads the
+// workspace list once: ⌈W/100⌉ + Σ⌈Nᵢ/100⌉ requests.
 func TestListAcrossWorkspacesOrder(t *testing.T) {
 	t.Parallel()
 	fake, c, want := fanoutFake(t)
 	ctx := context.Background()
 	for _, n := range []int{1, 2, 4, 16} {
-		before := fake.TotalRequests()
+		before, wsBefore := fake.TotalRequests(), fake.Requests("GET", "/user/workspaces")
 		got, err := refs(t, c.WithNamespaceConcurrency(n).ListRepositories(ctx, bitbucket.ListRepositoriesOptions{}))
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
@@ -66,9 +66,13 @@ func TestListAcrossWorkspacesOrder(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("n=%d: got %d repositories %v..., want %d in workspace then slug order", n, len(got), got[:min(5, len(got))], len(want))
 		}
-		// One /user/workspaces page, then 1, 2, 1, 1, 3 and 1 repository pages.
-		if reqs := fake.TotalRequests() - before; n > 1 && reqs != 10 {
+		// One /user/workspaces page, then 1, 2, 1, 1, 3 and 1 repository pages, whatever n is:
+		// one at a time is the same algorithm with width 1.
+		if reqs := fake.TotalRequests() - before; reqs != 10 {
 			t.Errorf("n=%d: %d requests, want 10", n, reqs)
+		}
+		if reqs := fake.Requests("GET", "/user/workspaces") - wsBefore; reqs != 1 {
+			t.Errorf("n=%d: the workspace list was read %d times, want once", n, reqs)
 		}
 	}
 }

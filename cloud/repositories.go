@@ -1,27 +1,123 @@
 package cloud
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
-	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/httpx"
 	"github.com/bbconnect/bbconnect/internal/paging"
+	"github.com/bbconnect/bbconnect/internal/wiretime"
 )
+
+// link is a Cloud hypermedia link.
+type link struct {
+	Href string `json:"href"`
+}
+
+// cloneLink is one of a repository's clone links.
+type cloneLink struct {
+	Href string        `json:"href"`
+	Name cloneProtocol `json:"name"`
+}
+
+// cloneProtocol is a clone link's name, read without keeping the string: "https" and "ssh"
+// (in any case) are all that matter.
+type cloneProtocol uint8
+
+const (
+	cloneOther cloneProtocol = iota
+	cloneHTTPS
+	cloneSSH
+)
+
+// UnmarshalJSON recognises "https" and "ssh"; anything else, null included, is cloneOther.
+func (p *cloneProtocol) UnmarshalJSON(b []byte) error {
+	if bytes.IndexByte(b, '\\') >= 0 { // escaped characters: compare the decoded text
+		var s string
+		if json.Unmarshal(b, &s) == nil {
+			b = strconv.AppendQuote(nil, s)
+		}
+	}
+	switch {
+	case bytes.EqualFold(b, []byte(`"https"`)):
+		*p = cloneHTTPS
+	case bytes.EqualFold(b, []byte(`"ssh"`)):
+		*p = cloneSSH
+	default:
+		*p = cloneOther
+	}
+	return nil
+}
+
+// wireRepository is a repository as GET /repositories/{workspace} and
+// /repositories/{workspace}/{repo_slug} send it, limited to the fields read here.
+type wireRepository struct {
+	UUID        string `json:"uuid"`
+	FullName    string `json:"full_name"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	IsPrivate   bool   `json:"is_private"`
+	Mainbranch  struct {
+		Name string `json:"name"`
+	} `json:"mainbranch"`
+	Project struct {
+		Key string `json:"key"`
+	} `json:"project"`
+	Links struct {
+		HTML  link        `json:"html"`
+		Clone []cloneLink `json:"clone"`
+	} `json:"links"`
+	UpdatedOn wiretime.Time `json:"updated_on"`
+}
+
+// toRepository converts a repository. Cloud repositories carry no slug: it is the part of
+// full_name after the slash, and the workspace the part before.
+func toRepository(w *wireRepository) *bitbucket.Repository {
+	ns, slug, _ := strings.Cut(w.FullName, "/")
+	r := &bitbucket.Repository{
+		Ref:           bitbucket.RepoRef{Namespace: ns, Slug: slug},
+		ID:            w.UUID,
+		Name:          w.Name,
+		Description:   w.Description,
+		Private:       w.IsPrivate,
+		DefaultBranch: w.Mainbranch.Name,
+		Project:       w.Project.Key,
+		WebURL:        w.Links.HTML.Href,
+		UpdatedAt:     w.UpdatedOn.Time,
+	}
+	for _, l := range w.Links.Clone {
+		switch l.Name {
+		case cloneHTTPS:
+			r.CloneHTTP = l.Href
+		case cloneSSH:
+			r.CloneSSH = l.Href
+		}
+	}
+	return r
+}
 
 // repoFields trims each repository page to what bitbucket.Repository needs.
 const repoFields = "next,values.uuid,values.full_name,values.name,values.description,values.is_private," +
 	"values.mainbranch.name,values.project.key,values.links.html.href,values.links.clone,values.updated_on"
 
+// repoQuery is the query of a first repository page.
+type repoQuery struct {
+	PageLen int    `url:"pagelen"`
+	Fields  string `url:"fields"`
+	Role    string `url:"role,omitempty"`
+	Q       string `url:"q,omitempty"`
+}
+
 const kindRepositories = "cloud.repositories"
 
-// repoCursor is the state behind a repository list's Page.Next. With Namespace empty the list
-// walks the caller's workspaces in slug order: Workspace is the one being listed and WorkspacePage
-// the /user/workspaces page that holds it ("" for the first).
+// repoCursor is the encoded form of a repository list's Page.Next: the listing's filters and its
+// repoState. With Namespace empty the list walks the caller's workspaces in slug order.
 type repoCursor struct {
 	Kind          string `json:"k"`
 	Namespace     string `json:"ns,omitempty"`
@@ -30,7 +126,23 @@ type repoCursor struct {
 	PageSize      int    `json:"n,omitempty"`
 	Workspace     string `json:"w,omitempty"`
 	WorkspacePage string `json:"wp,omitempty"`
-	Next          string `json:"u,omitempty"` // the next repository page in Workspace; "" for its first
+	Next          string `json:"u,omitempty"`
+}
+
+// repoFilter is what a repository listing asks for, the same on every page.
+type repoFilter struct {
+	query         string
+	minPermission bitbucket.Permission
+	pageSize      int
+}
+
+// repoState is where a repository listing stands: the page link Next of the workspace being
+// read ("" for its first page) and, across workspaces, that workspace and the /user/workspaces
+// page that holds it ("" for the first).
+type repoState struct {
+	Workspace     string
+	WorkspacePage string
+	Next          string
 }
 
 // roles maps a minimum permission to the role filter of GET /repositories/{workspace}.
@@ -40,155 +152,118 @@ var roles = map[bitbucket.Permission]string{
 	bitbucket.PermissionAdmin: "admin",
 }
 
-// ListRepositories lists repositories through GET /repositories/{workspace}: in opts.Namespace,
-// or with it empty in every workspace the caller belongs to (GET /user/workspaces), one after the
-// other; the cursor resumes across workspace boundaries. Query becomes the BBQL filter
-// name ~ "..."; MinPermission the role filter (read: member, write: contributor, admin: admin),
-// which counts explicit grants only. Access tokens cannot enumerate workspaces: with Namespace
-// empty they get an error wrapping bitbucket.ErrNotSupported. Across workspaces, several are read
-// at once (see WithNamespaceConcurrency); otherwise the next page is fetched while the caller
-// consumes the current one.
-func (c *Client) ListRepositories(ctx context.Context, opts bitbucket.ListRepositoriesOptions) iter.Seq2[*bitbucket.Repository, error] {
-	if n := c.namespaceConcurrency(); n > 1 && opts.Namespace == "" && opts.Cursor == "" {
-		return c.listAcrossWorkspaces(ctx, opts, n)
+// firstPage is the query of the first page of a workspace's repositories.
+func (f repoFilter) firstPage() repoQuery {
+	q := repoQuery{PageLen: f.pageSize, Fields: repoFields, Role: roles[f.minPermission]}
+	if f.query != "" {
+		lit, _ := bbqlString(f.query) // validated when the filter was made
+		q.Q = "name ~ " + lit
 	}
-	return paging.SeqPrefetch(ctx, opts.Cursor, func(ctx context.Context, cursor string) (bitbucket.Page[*bitbucket.Repository], error) {
-		o := opts
-		o.Cursor = cursor
-		return c.ListRepositoriesPage(ctx, o)
-	})
+	return q
+}
+
+// ListRepositories lists repositories through GET /repositories/{workspace}: in opts.Namespace,
+// or with it empty in every workspace the caller belongs to (GET /user/workspaces, read once),
+// one after the other; the cursor resumes across workspace boundaries. Query becomes the BBQL
+// filter name ~ "..."; MinPermission the role filter (read: member, write: contributor, admin:
+// admin), which counts explicit grants only. Access tokens cannot enumerate workspaces: with
+// Namespace empty they get an error wrapping bitbucket.ErrNotSupported. Across workspaces,
+// several are read at once (see WithNamespaceConcurrency); within one, the next page is fetched
+// while the caller consumes the current one.
+func (c *Client) ListRepositories(ctx context.Context, opts bitbucket.ListRepositoriesOptions) iter.Seq2[*bitbucket.Repository, error] {
+	ns, f, st, err := c.repoStart(opts)
+	if err != nil {
+		return func(yield func(*bitbucket.Repository, error) bool) { yield(nil, err) }
+	}
+	if ns != "" {
+		return paging.Iterate(ctx, st.Next, c.limits, c.repoSource(ns, f))
+	}
+	return c.acrossWorkspaces(ctx, f, st)
 }
 
 // ListRepositoriesPage returns one page of ListRepositories. In the all-workspaces mode a page
 // never ends empty while more workspaces follow: empty workspaces are skipped.
 func (c *Client) ListRepositoriesPage(ctx context.Context, opts bitbucket.ListRepositoriesOptions) (bitbucket.Page[*bitbucket.Repository], error) {
-	cur, err := c.repoCursor(opts)
+	ns, f, st, err := c.repoStart(opts)
 	if err != nil {
 		return bitbucket.Page[*bitbucket.Repository]{}, err
 	}
-	if cur.Namespace != "" {
-		items, next, err := c.fetchRepos(ctx, cur.Namespace, cur.Next, cur)
-		if err != nil || next == "" {
-			return bitbucket.Page[*bitbucket.Repository]{Items: items}, err
-		}
-		cur.Next = next
-		return bitbucket.Page[*bitbucket.Repository]{Items: items, Next: paging.EncodeCursor(cur)}, nil
+	encode := func(s repoState) string {
+		return paging.EncodeCursor(repoCursor{Kind: kindRepositories, Namespace: ns, Query: f.query,
+			MinPermission: int(f.minPermission), PageSize: f.pageSize,
+			Workspace: s.Workspace, WorkspacePage: s.WorkspacePage, Next: s.Next})
 	}
-	wl := &workspaceWalker{c: c, cache: map[string]*wireWorkspaceAccessPage{}}
-	if cur.Workspace == "" {
-		cur.WorkspacePage, cur.Workspace, err = wl.after(ctx, "", "")
-		if err != nil || cur.Workspace == "" {
-			return bitbucket.Page[*bitbucket.Repository]{}, err
+	if ns != "" {
+		src := c.repoSource(ns, f)
+		one := func(ctx context.Context, s repoState) (paging.Batch[repoState, *bitbucket.Repository], error) {
+			b, err := src(ctx, s.Next)
+			return paging.Batch[repoState, *bitbucket.Repository]{Items: b.Items, Next: repoState{Next: b.Next}, More: b.More}, err
 		}
+		return paging.PageAt(ctx, st, one, encode)
 	}
-	for hop := 0; ; hop++ {
-		items, next, err := c.fetchRepos(ctx, cur.Workspace, cur.Next, cur)
-		if err != nil {
-			return bitbucket.Page[*bitbucket.Repository]{}, err
-		}
-		if next != "" {
-			cur.Next = next
-			return bitbucket.Page[*bitbucket.Repository]{Items: items, Next: paging.EncodeCursor(cur)}, nil
-		}
-		wp, ws, err := wl.after(ctx, cur.WorkspacePage, cur.Workspace)
-		if err != nil {
-			return bitbucket.Page[*bitbucket.Repository]{}, err
-		}
-		if ws == "" {
-			return bitbucket.Page[*bitbucket.Repository]{Items: items}, nil
-		}
-		cur.WorkspacePage, cur.Workspace, cur.Next = wp, ws, ""
-		if len(items) > 0 || hop >= maxHopsPerPage {
-			return bitbucket.Page[*bitbucket.Repository]{Items: items, Next: paging.EncodeCursor(cur)}, nil
-		}
-	}
+	return paging.PageAt(ctx, st, c.acrossWorkspacesPage(f), encode)
 }
 
-// repoCursor merges the options with the cursor they carry, refusing conflicts and links that
-// leave the API, before any request.
-func (c *Client) repoCursor(opts bitbucket.ListRepositoriesOptions) (repoCursor, error) {
+// repoSource is the listing of workspace ws's repositories.
+func (c *Client) repoSource(ws string, f repoFilter) paging.Source[string, *bitbucket.Repository] {
+	return paging.NextLinks(listPages[wireRepository](c, epListRepositories, []string{ws}, f.firstPage(), f.pageSize), toRepository)
+}
+
+// repoStart validates the options, merges them with the cursor they carry (refusing conflicts
+// and links that leave the API) and returns the namespace, the filter and the state to start at,
+// before any request.
+func (c *Client) repoStart(opts bitbucket.ListRepositoriesOptions) (string, repoFilter, repoState, error) {
+	fail := func(err error) (string, repoFilter, repoState, error) { return "", repoFilter{}, repoState{}, err }
 	n, err := pageLen(opts.PageSize)
 	if err != nil {
-		return repoCursor{}, err
+		return fail(err)
 	}
 	if opts.MinPermission < bitbucket.PermissionNone || opts.MinPermission > bitbucket.PermissionAdmin {
-		return repoCursor{}, fmt.Errorf("%w: MinPermission %d is not a permission", bitbucket.ErrInvalidInput, opts.MinPermission)
+		return fail(fmt.Errorf("%w: MinPermission %d is not a permission", bitbucket.ErrInvalidInput, opts.MinPermission))
 	}
 	if _, err := bbqlString(opts.Query); err != nil {
-		return repoCursor{}, err
+		return fail(err)
 	}
 	if opts.Cursor == "" {
-		return repoCursor{Kind: kindRepositories, Namespace: opts.Namespace, Query: opts.Query,
-			MinPermission: int(opts.MinPermission), PageSize: n}, nil
+		return opts.Namespace, repoFilter{query: opts.Query, minPermission: opts.MinPermission, pageSize: n}, repoState{}, nil
 	}
 	var cur repoCursor
 	if err := paging.DecodeCursor(opts.Cursor, &cur); err != nil {
-		return repoCursor{}, err
+		return fail(err)
 	}
+	notOurs := fmt.Errorf("%w: cursor does not belong to a repository list", bitbucket.ErrInvalidInput)
 	switch {
 	case cur.Kind != kindRepositories || (cur.Namespace == "" && cur.Workspace == "") || (cur.Namespace != "" && cur.Next == ""):
-		return repoCursor{}, fmt.Errorf("%w: cursor does not belong to a repository list", bitbucket.ErrInvalidInput)
-	case opts.Namespace != "" && opts.Namespace != cur.Namespace:
-		return repoCursor{}, fmt.Errorf("%w: Namespace conflicts with the cursor's", bitbucket.ErrInvalidInput)
-	case opts.Query != "" && opts.Query != cur.Query:
-		return repoCursor{}, fmt.Errorf("%w: Query conflicts with the cursor's", bitbucket.ErrInvalidInput)
-	case opts.MinPermission != bitbucket.PermissionNone && int(opts.MinPermission) != cur.MinPermission:
-		return repoCursor{}, fmt.Errorf("%w: MinPermission conflicts with the cursor's", bitbucket.ErrInvalidInput)
-	case opts.PageSize != 0 && n != cur.PageSize:
-		return repoCursor{}, fmt.Errorf("%w: PageSize conflicts with the cursor's", bitbucket.ErrInvalidInput)
+		return fail(notOurs)
 	case cur.MinPermission < 0 || cur.MinPermission > int(bitbucket.PermissionAdmin):
-		return repoCursor{}, fmt.Errorf("%w: cursor does not belong to a repository list", bitbucket.ErrInvalidInput)
+		return fail(notOurs)
+	case opts.Namespace != "" && opts.Namespace != cur.Namespace:
+		return fail(fmt.Errorf("%w: Namespace conflicts with the cursor's", bitbucket.ErrInvalidInput))
+	case opts.Query != "" && opts.Query != cur.Query:
+		return fail(fmt.Errorf("%w: Query conflicts with the cursor's", bitbucket.ErrInvalidInput))
+	case opts.MinPermission != bitbucket.PermissionNone && int(opts.MinPermission) != cur.MinPermission:
+		return fail(fmt.Errorf("%w: MinPermission conflicts with the cursor's", bitbucket.ErrInvalidInput))
+	case opts.PageSize != 0 && n != cur.PageSize:
+		return fail(fmt.Errorf("%w: PageSize conflicts with the cursor's", bitbucket.ErrInvalidInput))
 	}
-	if _, err := pageLen(cur.PageSize); err != nil {
-		return repoCursor{}, err
+	if cur.PageSize < 1 || cur.PageSize > maxPageLen {
+		return fail(notOurs)
 	}
 	if _, err := bbqlString(cur.Query); err != nil {
-		return repoCursor{}, err
+		return fail(err)
 	}
-	for _, link := range []string{cur.Next, cur.WorkspacePage} {
-		if link != "" {
-			if err := c.checkLink(link); err != nil {
-				return repoCursor{}, err
+	for _, l := range []string{cur.Next, cur.WorkspacePage} {
+		if l != "" {
+			if err := c.checkLink(l); err != nil {
+				return fail(err)
 			}
 		}
 	}
-	return cur, nil
+	f := repoFilter{query: cur.Query, minPermission: bitbucket.Permission(cur.MinPermission), pageSize: cur.PageSize}
+	return cur.Namespace, f, repoState{Workspace: cur.Workspace, WorkspacePage: cur.WorkspacePage, Next: cur.Next}, nil
 }
 
-// fetchRepos gets one page of repositories in workspace ws: link when set, else the first page
-// with the filters of cur. It returns the page's next link ("" on the last page).
-func (c *Client) fetchRepos(ctx context.Context, ws, link string, cur repoCursor) ([]*bitbucket.Repository, string, error) {
-	req := httpx.Request{Method: http.MethodGet, URL: link}
-	if link == "" {
-		q := url.Values{"pagelen": {strconv.Itoa(cur.PageSize)}, "fields": {repoFields}}
-		if role, ok := roles[bitbucket.Permission(cur.MinPermission)]; ok {
-			q.Set("role", role)
-		}
-		if cur.Query != "" {
-			lit, err := bbqlString(cur.Query)
-			if err != nil {
-				return nil, "", err
-			}
-			q.Set("q", "name ~ "+lit)
-		}
-		req.Path, req.Query = httpx.Path("repositories", ws), q
-	}
-	page := repoListPage{items: make([]*bitbucket.Repository, 0, cur.PageSize)}
-	if _, err := c.do(ctx, req, &page); err != nil {
-		return nil, "", err
-	}
-	if link != "" && page.next == link {
-		return nil, "", stalled("repository")
-	}
-	if page.next != "" {
-		if err := c.checkLink(page.next); err != nil {
-			return nil, "", err
-		}
-	}
-	return page.items, page.next, nil
-}
-
-// GetRepository returns one repository (GET /repositories/{workspace}/{slug}).
+// GetRepository returns one repository (GET /repositories/{workspace}/{repo_slug}).
 func (c *Client) GetRepository(ctx context.Context, repo bitbucket.RepoRef) (*bitbucket.Repository, error) {
 	r, _, err := c.getRepository(ctx, repo)
 	return r, err
@@ -200,68 +275,9 @@ func (c *Client) getRepository(ctx context.Context, repo bitbucket.RepoRef) (*bi
 		return nil, nil, err
 	}
 	var w wireRepository
-	resp, err := c.do(ctx, httpx.Request{Method: http.MethodGet, Path: httpx.Path("repositories", repo.Namespace, repo.Slug)}, &w)
+	resp, err := c.do(ctx, epGetRepository, []string{repo.Namespace, repo.Slug}, nil, nil, &w)
 	if err != nil {
 		return nil, nil, err
 	}
 	return toRepository(&w), resp, nil
-}
-
-// workspaceWalker finds the workspace after a given one in the caller's /user/workspaces list,
-// caching the pages it reads during one page call.
-type workspaceWalker struct {
-	c     *Client
-	cache map[string]*wireWorkspaceAccessPage
-}
-
-// after returns the workspace that follows ws, and the link of the workspaces page holding it
-// ("" for the first page). ws "" asks for the first workspace. It returns ws "" at the end of the
-// list. A workspace that vanished since the cursor was made is stepped over: the list is sorted by
-// slug, so the first slug greater than ws follows it.
-func (w *workspaceWalker) after(ctx context.Context, pageLink, ws string) (string, string, error) {
-	takeFirst := ws == ""
-	seen := map[string]bool{}
-	for {
-		if seen[pageLink] {
-			return "", "", stalled("workspace")
-		}
-		seen[pageLink] = true
-		page, ok := w.cache[pageLink]
-		if !ok {
-			var err error
-			if page, _, err = w.c.fetchWorkspaces(ctx, pageLink, maxPageLen); err != nil {
-				return "", "", err
-			}
-			w.cache[pageLink] = page
-		}
-		for i, v := range page.Values {
-			slug := v.Workspace.Slug
-			switch {
-			case slug == "":
-				continue
-			case takeFirst:
-				return pageLink, slug, nil
-			case slug == ws:
-				takeFirst = true
-			case slug > ws && !containsSlug(page.Values[i:], ws):
-				return pageLink, slug, nil
-			}
-		}
-		if page.Next == "" {
-			return "", "", nil
-		}
-		if err := w.c.checkLink(page.Next); err != nil {
-			return "", "", err
-		}
-		pageLink = page.Next
-	}
-}
-
-func containsSlug(vs []wireWorkspaceAccess, slug string) bool {
-	for _, v := range vs {
-		if v.Workspace.Slug == slug {
-			return true
-		}
-	}
-	return false
 }

@@ -2,45 +2,87 @@ package cloud
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/httpx"
+	"github.com/bbconnect/bbconnect/internal/paging"
+	"github.com/bbconnect/bbconnect/internal/wiretime"
 )
 
-// ListWebhooks returns every webhook of repo (GET /repositories/{ws}/{slug}/hooks, all pages).
-// An error on any page fails the whole call: the list is never silently partial.
+// wireHookRequest is the body of a create or update. Secret is omitted when nil, which on update
+// leaves the stored secret unchanged.
+type wireHookRequest struct {
+	Description string   `json:"description"`
+	URL         string   `json:"url"`
+	Active      bool     `json:"active"`
+	Events      []string `json:"events"`
+	Secret      *string  `json:"secret,omitempty"`
+}
+
+// wireHook is a webhook_subscription, of a repository or a workspace.
+type wireHook struct {
+	UUID        string        `json:"uuid"`
+	URL         string        `json:"url"`
+	Description string        `json:"description"`
+	Active      bool          `json:"active"`
+	Events      []string      `json:"events"`
+	SecretSet   bool          `json:"secret_set"`
+	CreatedAt   wiretime.Time `json:"created_at"`
+}
+
+func toWebhook(w *wireHook) *bitbucket.Webhook {
+	events, native := bitbucket.DecodeEvents(bitbucket.Cloud, w.Events)
+	return &bitbucket.Webhook{
+		ID:           w.UUID,
+		URL:          w.URL,
+		Description:  w.Description,
+		Events:       events,
+		NativeEvents: native,
+		Active:       w.Active,
+		HasSecret:    w.SecretSet,
+		CreatedAt:    w.CreatedAt.Time,
+	}
+}
+
+// ListWebhooks returns every webhook of repo (GET /repositories/{workspace}/{repo_slug}/hooks,
+// all pages). An error on any page fails the whole call: the list is never silently partial. The
+// listing's page and item caps hold, and so does the guard on empty pages that claim more.
 func (c *Client) ListWebhooks(ctx context.Context, repo bitbucket.RepoRef) ([]*bitbucket.Webhook, error) {
 	if err := repo.Validate(); err != nil {
 		return nil, err
 	}
-	req := httpx.Request{Method: http.MethodGet, Path: c.hooksPath(repo), Query: url.Values{"pagelen": {"100"}}}
-	seen := map[string]bool{}
-	var out []*bitbucket.Webhook
-	for {
-		var page wireHookPage
-		if _, err := c.do(ctx, req, &page); err != nil {
-			return nil, err
-		}
-		for i := range page.Values {
-			out = append(out, toWebhook(&page.Values[i]))
-		}
-		if page.Next == "" {
-			return out, nil
-		}
-		if seen[page.Next] || page.Next == req.URL {
-			return nil, stalled("webhook")
-		}
-		seen[page.Next] = true
-		if err := c.checkLink(page.Next); err != nil {
-			return nil, err
-		}
-		req = httpx.Request{Method: http.MethodGet, URL: page.Next}
+	return c.gatherHooks(ctx, epListHooks, repo.Namespace, repo.Slug)
+}
+
+// ListInheritedWebhooks returns the workspace webhooks that repo inherits
+// (GET /workspaces/{workspace}/hooks). Only workspace administrators may read them: other
+// credentials get an error matching bitbucket.ErrForbidden.
+func (c *Client) ListInheritedWebhooks(ctx context.Context, repo bitbucket.RepoRef) ([]*bitbucket.Webhook, error) {
+	if err := repo.Validate(); err != nil {
+		return nil, err
 	}
+	hooks, err := c.gatherHooks(ctx, epListWorkspaceHooks, repo.Namespace)
+	if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusNotFound {
+		// Bitbucket answers a non-administrator with 401 or 404 as well as 403.
+		if !errors.Is(err, bitbucket.ErrForbidden) {
+			err = fmt.Errorf("%w: workspace webhooks of %s are for its administrators: %w", bitbucket.ErrForbidden, repo.Namespace, err)
+		}
+	}
+	return hooks, err
+}
+
+// gatherHooks reads a whole webhook list; on error it returns nothing.
+func (c *Client) gatherHooks(ctx context.Context, ep endpoint, args ...string) ([]*bitbucket.Webhook, error) {
+	src := paging.NextLinks(listPages[wireHook](c, ep, args, pageQuery{PageLen: maxPageLen}, maxPageLen), toWebhook)
+	hooks, err := paging.Gather(ctx, "", c.limits, src)
+	if err != nil {
+		return nil, err
+	}
+	return hooks, nil
 }
 
 // CreateWebhook creates a webhook on repo (POST .../hooks, 201). The secret travels in the JSON
@@ -51,8 +93,13 @@ func (c *Client) CreateWebhook(ctx context.Context, repo bitbucket.RepoRef, spec
 		return nil, err
 	}
 	var w wireHook
-	if _, err := c.do(ctx, httpx.Request{Method: http.MethodPost, Path: c.hooksPath(repo), Body: body}, &w); err != nil {
+	resp, err := c.do(ctx, epCreateHook, []string{repo.Namespace, repo.Slug}, nil, body, &w)
+	if err != nil {
 		return nil, err
+	}
+	if w.UUID == "" {
+		// The hook may exist, but nothing could update or delete it: fail rather than return it.
+		return nil, c.answerError(resp, epCreateHook, "the created webhook has no uuid")
 	}
 	h := toWebhook(&w)
 	h.HasSecret = h.HasSecret || spec.Secret != ""
@@ -72,7 +119,7 @@ func (c *Client) UpdateWebhook(ctx context.Context, repo bitbucket.RepoRef, id s
 		return nil, err
 	}
 	var w wireHook
-	if _, err := c.do(ctx, httpx.Request{Method: http.MethodPut, Path: c.hooksPath(repo) + httpx.Path(uid), Body: body}, &w); err != nil {
+	if _, err := c.do(ctx, epUpdateHook, []string{repo.Namespace, repo.Slug, uid}, nil, body, &w); err != nil {
 		return nil, err
 	}
 	h := toWebhook(&w)
@@ -89,12 +136,8 @@ func (c *Client) DeleteWebhook(ctx context.Context, repo bitbucket.RepoRef, id s
 	if err != nil {
 		return err
 	}
-	_, err = c.do(ctx, httpx.Request{Method: http.MethodDelete, Path: c.hooksPath(repo) + httpx.Path(uid)}, nil)
+	_, err = c.do(ctx, epDeleteHook, []string{repo.Namespace, repo.Slug, uid}, nil, nil, nil)
 	return err
-}
-
-func (c *Client) hooksPath(repo bitbucket.RepoRef) string {
-	return httpx.Path("repositories", repo.Namespace, repo.Slug, "hooks")
 }
 
 // hookBody validates repo and spec and builds the request body.

@@ -5,12 +5,9 @@ import (
 	"fmt"
 	"iter"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/httpx"
 	"github.com/bbconnect/bbconnect/internal/paging"
 )
 
@@ -22,7 +19,37 @@ type Workspace struct {
 	Administrator bool
 }
 
-// wsCursor is the state behind a workspace list's Page.Next.
+type wireWorkspace struct {
+	UUID string `json:"uuid"`
+	Slug string `json:"slug"`
+	Name string `json:"name"` // not in workspace_base, but sent by /workspaces/{ws}
+}
+
+// wireWorkspaceAccess is one value of GET /user/workspaces.
+type wireWorkspaceAccess struct {
+	Administrator bool          `json:"administrator"`
+	Workspace     wireWorkspace `json:"workspace"`
+}
+
+func toWorkspace(v *wireWorkspaceAccess) *Workspace {
+	name := v.Workspace.Name
+	if name == "" {
+		name = v.Workspace.Slug
+	}
+	return &Workspace{
+		Namespace:     bitbucket.Namespace{Key: v.Workspace.Slug, Name: name},
+		UUID:          v.Workspace.UUID,
+		Administrator: v.Administrator,
+	}
+}
+
+// workspaceQuery is the query of the first /user/workspaces page.
+type workspaceQuery struct {
+	PageLen int    `url:"pagelen"`
+	Sort    string `url:"sort"`
+}
+
+// wsCursor is the encoded form of a workspace list's Page.Next.
 type wsCursor struct {
 	Kind     string `json:"k"`
 	Query    string `json:"q,omitempty"`
@@ -32,19 +59,21 @@ type wsCursor struct {
 
 const kindWorkspaces = "cloud.workspaces"
 
-// maxHopsPerPage bounds the requests one page call makes while skipping pages with nothing to
-// return (workspaces filtered out, empty workspaces).
-const maxHopsPerPage = 1000
-
 // ListNamespaces lists the caller's workspaces (GET /user/workspaces). Query keeps workspaces
 // whose slug or name contains it, case-insensitively; it is applied by this client, because the
 // service filters on the slug only and with a grammar of its own.
 func (c *Client) ListNamespaces(ctx context.Context, opts bitbucket.ListNamespacesOptions) iter.Seq2[*bitbucket.Namespace, error] {
-	return paging.Seq(ctx, opts.Cursor, func(ctx context.Context, cursor string) (bitbucket.Page[*bitbucket.Namespace], error) {
-		o := opts
-		o.Cursor = cursor
-		return c.ListNamespacesPage(ctx, o)
-	})
+	return func(yield func(*bitbucket.Namespace, error) bool) {
+		for w, err := range c.ListWorkspaces(ctx, opts) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(&w.Namespace, nil) {
+				return
+			}
+		}
+	}
 }
 
 // ListNamespacesPage returns one page of ListNamespaces.
@@ -55,60 +84,76 @@ func (c *Client) ListNamespacesPage(ctx context.Context, opts bitbucket.ListName
 	}
 	out := bitbucket.Page[*bitbucket.Namespace]{Next: p.Next, Items: make([]*bitbucket.Namespace, len(p.Items))}
 	for i, w := range p.Items {
-		ns := w.Namespace
-		out.Items[i] = &ns
+		out.Items[i] = &w.Namespace
 	}
 	return out, nil
 }
 
 // ListWorkspaces is ListNamespaces with the Cloud details: uuid and the administrator flag.
 func (c *Client) ListWorkspaces(ctx context.Context, opts bitbucket.ListNamespacesOptions) iter.Seq2[*Workspace, error] {
-	return paging.Seq(ctx, opts.Cursor, func(ctx context.Context, cursor string) (bitbucket.Page[*Workspace], error) {
-		o := opts
-		o.Cursor = cursor
-		return c.ListWorkspacesPage(ctx, o)
-	})
+	cur, err := c.workspaceCursor(opts)
+	if err != nil {
+		return func(yield func(*Workspace, error) bool) { yield(nil, err) }
+	}
+	return func(yield func(*Workspace, error) bool) {
+		src := paging.NextLinks(c.workspacePagesOf(cur.PageSize), toWorkspace)
+		for w, err := range paging.Iterate(ctx, cur.Next, c.limits, src) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if matchesWorkspace(w, cur.Query) && !yield(w, nil) {
+				return
+			}
+		}
+	}
 }
 
 // ListWorkspacesPage returns one page of ListWorkspaces. Credentials that cannot enumerate
 // workspaces (access tokens) get an error wrapping bitbucket.ErrNotSupported and the service's
-// *bitbucket.APIError.
+// *bitbucket.APIError. Pages that the query filters out entirely are skipped.
 func (c *Client) ListWorkspacesPage(ctx context.Context, opts bitbucket.ListNamespacesOptions) (bitbucket.Page[*Workspace], error) {
 	cur, err := c.workspaceCursor(opts)
 	if err != nil {
 		return bitbucket.Page[*Workspace]{}, err
 	}
-	q := strings.ToLower(cur.Query)
-	var out bitbucket.Page[*Workspace]
-	next := cur.Next
-	for hop := 0; ; hop++ {
-		page, cur2, err := c.fetchWorkspaces(ctx, next, cur.PageSize)
-		if err != nil {
-			return bitbucket.Page[*Workspace]{}, err
-		}
-		for _, v := range page.Values {
-			w := toWorkspace(v)
-			if q == "" || strings.Contains(strings.ToLower(w.Key), q) || strings.Contains(strings.ToLower(w.Name), q) {
-				out.Items = append(out.Items, w)
+	src := paging.NextLinks(c.workspacePagesOf(cur.PageSize), toWorkspace)
+	filtered := func(ctx context.Context, link string) (paging.Batch[string, *Workspace], error) {
+		var out paging.Batch[string, *Workspace]
+		seen := map[string]bool{link: true}
+		for hop := 0; ; hop++ {
+			b, err := src(ctx, link)
+			if err != nil {
+				return out, err
 			}
-		}
-		if page.Next == "" {
-			return out, nil
-		}
-		if page.Next == cur2 {
-			return bitbucket.Page[*Workspace]{}, stalled("workspace")
-		}
-		next = page.Next
-		if len(out.Items) > 0 || hop >= maxHopsPerPage {
-			nc := cur
-			nc.Next = next
-			out.Next = paging.EncodeCursor(nc)
-			return out, nil
-		}
-		if err := c.checkLink(next); err != nil {
-			return bitbucket.Page[*Workspace]{}, err
+			for _, w := range b.Items {
+				if matchesWorkspace(w, cur.Query) {
+					out.Items = append(out.Items, w)
+				}
+			}
+			out.Next, out.More = b.Next, b.More
+			if seen[b.Next] {
+				return out, fmt.Errorf("%w: Bitbucket Cloud repeated a workspace page", bitbucket.ErrPaginationStalled)
+			}
+			// A page may end empty after maxHopsPerPage hops; the cursor goes on from there.
+			if !b.More || len(out.Items) > 0 || hop >= maxHopsPerPage {
+				return out, nil
+			}
+			seen[b.Next] = true
+			link = b.Next
 		}
 	}
+	return paging.PageAt(ctx, cur.Next, filtered, func(next string) string {
+		nc := cur
+		nc.Next = next
+		return paging.EncodeCursor(nc)
+	})
+}
+
+// matchesWorkspace reports whether w's slug or name contains q, case-insensitively.
+func matchesWorkspace(w *Workspace, q string) bool {
+	q = strings.ToLower(q)
+	return q == "" || strings.Contains(strings.ToLower(w.Key), q) || strings.Contains(strings.ToLower(w.Name), q)
 }
 
 // workspaceCursor merges the options with the cursor they carry, refusing conflicts.
@@ -131,6 +176,8 @@ func (c *Client) workspaceCursor(opts bitbucket.ListNamespacesOptions) (wsCursor
 		return wsCursor{}, fmt.Errorf("%w: Query conflicts with the cursor's", bitbucket.ErrInvalidInput)
 	case opts.PageSize != 0 && n != cur.PageSize:
 		return wsCursor{}, fmt.Errorf("%w: PageSize conflicts with the cursor's", bitbucket.ErrInvalidInput)
+	case cur.PageSize < 1 || cur.PageSize > maxPageLen:
+		return wsCursor{}, fmt.Errorf("%w: cursor does not belong to a workspace list", bitbucket.ErrInvalidInput)
 	}
 	if err := c.checkLink(cur.Next); err != nil {
 		return wsCursor{}, err
@@ -138,34 +185,27 @@ func (c *Client) workspaceCursor(opts bitbucket.ListNamespacesOptions) (wsCursor
 	return cur, nil
 }
 
-// fetchWorkspaces gets one page of /user/workspaces: the first when link is "", else link. It
-// returns the URL it asked for ("" for the first page) for the loop guard. A 401 or 403 means
-// credentials that cannot enumerate workspaces.
-func (c *Client) fetchWorkspaces(ctx context.Context, link string, pagelen int) (*wireWorkspaceAccessPage, string, error) {
-	req := httpx.Request{Method: http.MethodGet, URL: link}
-	if link == "" {
-		req.Path = httpx.Path("user", "workspaces")
-		req.Query = url.Values{"pagelen": {strconv.Itoa(pagelen)}, "sort": {"slug"}}
-	}
-	var page wireWorkspaceAccessPage
-	if _, err := c.do(ctx, req, &page); err != nil {
-		if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
-			return nil, "", fmt.Errorf("%w: these credentials cannot list workspaces (repository, project and workspace access tokens cannot); "+
-				"set ListRepositoriesOptions.Namespace: %w", bitbucket.ErrNotSupported, err)
-		}
-		return nil, "", err
-	}
-	return &page, link, nil
+// workspaceSource walks /user/workspaces at the largest page size, for the listings that need
+// every workspace.
+func (c *Client) workspaceSource() paging.Source[string, *wireWorkspaceAccess] {
+	return paging.NextLinks(c.workspacePages(), func(w *wireWorkspaceAccess) *wireWorkspaceAccess { return w })
 }
 
-func toWorkspace(v wireWorkspaceAccess) *Workspace {
-	name := v.Workspace.Name
-	if name == "" {
-		name = v.Workspace.Slug
-	}
-	return &Workspace{
-		Namespace:     bitbucket.Namespace{Key: v.Workspace.Slug, Name: name},
-		UUID:          v.Workspace.UUID,
-		Administrator: v.Administrator,
+// workspacePages gets /user/workspaces pages at the largest page size.
+func (c *Client) workspacePages() func(context.Context, string) (paging.CloudPage[wireWorkspaceAccess], error) {
+	return c.workspacePagesOf(maxPageLen)
+}
+
+// workspacePagesOf gets /user/workspaces pages sorted by slug. A 401 or 403 means credentials
+// that cannot enumerate workspaces: an error wrapping bitbucket.ErrNotSupported.
+func (c *Client) workspacePagesOf(pagelen int) func(context.Context, string) (paging.CloudPage[wireWorkspaceAccess], error) {
+	get := listPages[wireWorkspaceAccess](c, epListUserWorkspaces, nil, workspaceQuery{PageLen: pagelen, Sort: "slug"}, pagelen)
+	return func(ctx context.Context, link string) (paging.CloudPage[wireWorkspaceAccess], error) {
+		p, err := get(ctx, link)
+		if st := statusOf(err); st == http.StatusUnauthorized || st == http.StatusForbidden {
+			return p, fmt.Errorf("%w: these credentials cannot list workspaces (repository, project and workspace access tokens cannot); "+
+				"set ListRepositoriesOptions.Namespace: %w", bitbucket.ErrNotSupported, err)
+		}
+		return p, err
 	}
 }

@@ -168,8 +168,59 @@ func TestCloudConnectorMatchesSpec(t *testing.T) {
 		t.Errorf("stranger CurrentUser error = %v, want ErrUnauthorized", err)
 	}
 
+	// After connecting: branches, files, statuses, tags, commits, permissions in bulk, inherited hooks.
+	fake.AddBranch(app, "feature/x", "")
+	fake.AddTag(app, "v1.0", "main")
+	head := fake.PutFile(app, "feature/x", "dir/ci file.yml", []byte("steps: []\n"))
+	fake.AddNamespaceHook("acme", bitbuckettest.HookInfo{URL: "https://ci.example.com/ws-hook", Events: []string{"repo:push"}, Active: true})
+	branches, err := bitbucket.Collect(c.ListBranches(ctx, app, bitbucket.ListBranchesOptions{PageSize: 1}))
+	if err != nil || len(branches) != 2 {
+		t.Errorf("ListBranches = %v, %v", branches, err)
+	}
+	if p, err := c.ListBranchesPage(ctx, app, bitbucket.ListBranchesOptions{Query: "feat"}); err != nil || len(p.Items) != 1 {
+		t.Errorf("ListBranchesPage(feat) = %+v, %v", p, err)
+	}
+	for _, ref := range []string{"feature/x", head} {
+		if b, err := c.GetFile(ctx, app, ref, "dir/ci file.yml"); err != nil || string(b) != "steps: []\n" {
+			t.Errorf("GetFile(%s) = %q, %v", ref, b, err)
+		}
+	}
+	if _, err := c.GetFile(ctx, app, "main", "nope.yml"); !errors.Is(err, bitbucket.ErrNotFound) {
+		t.Errorf("GetFile(missing) error = %v, want ErrNotFound", err)
+	}
+	status := bitbucket.CommitStatus{Key: "ci", State: bitbucket.BuildSuccessful, Name: "CI", URL: "https://ci.example.com/1"}
+	if err := c.SetCommitStatus(ctx, app, head, status); err != nil {
+		t.Errorf("SetCommitStatus: %v", err)
+	}
+	if tags, err := bitbucket.Collect(c.ListTags(ctx, app, cloud.ListTagsOptions{})); err != nil || len(tags) != 1 {
+		t.Errorf("ListTags = %v, %v", tags, err)
+	}
+	if cm, err := c.GetCommit(ctx, app, "v1.0"); err != nil || cm.Hash == "" {
+		t.Errorf("GetCommit = %+v, %v", cm, err)
+	}
+	bulk, err := c.RepositoryPermissions(ctx, []bitbucket.RepoRef{app, {Namespace: "acme", Slug: "missing"}, {Namespace: "oss", Slug: "docs"}})
+	if err != nil || bulk[app] != bitbucket.PermissionAdmin || bulk[bitbucket.RepoRef{Namespace: "oss", Slug: "docs"}] != bitbucket.PermissionRead {
+		t.Errorf("RepositoryPermissions = %v, %v", bulk, err)
+	}
+	if bulk, err := reader.RepositoryPermissions(ctx, []bitbucket.RepoRef{app, {Namespace: "acme", Slug: "svc-00001"}}); err != nil || bulk[app] != bitbucket.PermissionRead {
+		t.Errorf("reader RepositoryPermissions = %v, %v", bulk, err)
+	}
+	if hooks, err := c.ListInheritedWebhooks(ctx, app); err != nil || len(hooks) != 1 {
+		t.Errorf("ListInheritedWebhooks = %v, %v", hooks, err)
+	}
+	if _, err := reader.ListInheritedWebhooks(ctx, app); !errors.Is(err, bitbucket.ErrForbidden) {
+		t.Errorf("reader ListInheritedWebhooks error = %v, want ErrForbidden", err)
+	}
+
 	rt.Check(t)
 	requireOperations(t, rt,
+		"GET /repositories/{workspace}/{repo_slug}/refs/branches",
+		"GET /repositories/{workspace}/{repo_slug}/refs/branches/{name}",
+		"GET /repositories/{workspace}/{repo_slug}/refs/tags",
+		"GET /repositories/{workspace}/{repo_slug}/commit/{commit}",
+		"GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path}",
+		"POST /repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build",
+		"GET /workspaces/{workspace}/hooks",
 		"GET /user",
 		"GET /user/workspaces",
 		"GET /user/workspaces/{workspace}/permissions/repositories",

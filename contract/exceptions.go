@@ -103,13 +103,22 @@ var Exceptions = []Exception{
 		"a call is a failure unless the Transport allows retired operations (AllowRetired)",
 		"removed under CHANGE-2770 (they answer 410) though the document still describes them, GET /repositories " +
 			"as deprecated (reference §1.5); a connector must never call them."},
+	{Cloud, "GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path}", "a path of several segments is routed as one {path}",
+		"the document's {path} is the file's path in the repository, slashes included (its description: \"path to " +
+			"the file\"); an OpenAPI path parameter cannot span segments, so routing folds them."},
+	{Cloud, "GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path} 200", "adds application/octet-stream (any bytes)",
+		"the document's 200 prose says a file answers its raw contents, but only the directory listing's JSON is " +
+			"given a media type (reference §5: file at a ref)."},
 	{Cloud, "/site/oauth2/authorize and /site/oauth2/access_token on bitbucket.org", "allow-listed undocumented endpoints",
 		"the OAuth 2.0 endpoints live on bitbucket.org, outside the API document (reference §1.1, §1.2)."},
 }
 
 // routeURL is the URL used to find a request's operation: Data Center's /rest/api/1.0 is the
-// document's /rest/api/latest.
+// document's /rest/api/latest; a Cloud src path's {path} spans segments.
 func routeURL(s Spec, u *url.URL) *url.URL {
+	if s == Cloud {
+		return cloudSrcRoute(u)
+	}
 	if s != DataCenter {
 		return u
 	}
@@ -127,6 +136,19 @@ func routeURL(s Spec, u *url.URL) *url.URL {
 			c.Path, c.RawPath = p, raw
 		}
 	}
+	return &c
+}
+
+// cloudSrcRoute folds the file path of GET /2.0/repositories/{workspace}/{repo_slug}/src/{commit}/{path}
+// into one segment, so that the router matches {path} whatever its depth.
+func cloudSrcRoute(u *url.URL) *url.URL {
+	seg := strings.Split(u.EscapedPath(), "/") // "", "2.0", "repositories", ws, slug, "src", commit, path...
+	if len(seg) <= 8 || seg[2] != "repositories" || seg[5] != "src" {
+		return u
+	}
+	c := *u
+	c.Path = strings.Join(seg[:7], "/") + "/" + strings.Join(seg[7:], "%2F")
+	c.RawPath = ""
 	return &c
 }
 
@@ -330,6 +352,9 @@ func dcPage(items *openapi3.SchemaRef) *openapi3.Schema {
 }
 
 func patchCloud(doc *openapi3.T) error {
+	if err := patchCloudSrc(doc); err != nil {
+		return err
+	}
 	e, err := schemaOf(doc, "error")
 	if err != nil {
 		return err
@@ -503,4 +528,23 @@ func walkSchemas(doc *openapi3.T, fn func(*openapi3.Schema) bool) int {
 		}
 	}
 	return n
+}
+
+// patchCloudSrc lets GET .../src/{commit}/{path} answer a file's raw bytes as
+// application/octet-stream, beside the JSON directory listing the document describes.
+func patchCloudSrc(doc *openapi3.T) error {
+	op, err := operation(doc, http.MethodGet, "/repositories/{workspace}/{repo_slug}/src/{commit}/{path}")
+	if err != nil {
+		return err
+	}
+	ok := op.Responses.Status(http.StatusOK)
+	if ok == nil || ok.Value == nil || ok.Value.Content["application/json"] == nil {
+		return fmt.Errorf("src: 200 is not the JSON directory listing")
+	}
+	if ok.Value.Content["application/octet-stream"] != nil {
+		return fmt.Errorf("src: 200 has a raw media type now; drop the patch")
+	}
+	ok.Value.Content["application/octet-stream"] = &openapi3.MediaType{Schema: &openapi3.SchemaRef{
+		Value: &openapi3.Schema{Type: typed(openapi3.TypeString), Format: "binary"}}}
+	return nil
 }

@@ -122,8 +122,50 @@ func TestCloudFakeMatchesSpec(t *testing.T) {
 	send(t, rt, fake.URL(), call{"DELETE", one, a, "", 204})
 	send(t, rt, fake.URL(), call{"GET", one, a, "", 404})
 
+	// Git data: branches, tags, a commit, files at refs, build statuses; workspace hooks.
+	app := bitbucket.RepoRef{Namespace: "acme", Slug: "app"}
+	fake.AddBranch(app, "feature/x", "")
+	fake.AddTag(app, "v1.0", "main")
+	head := fake.PutFile(app, "main", "ci/build yml.txt", []byte("steps: []\n"))
+	fake.AddNamespaceHook("acme", bitbuckettest.HookInfo{URL: "https://ci.example.com/ws-hook", Events: []string{"repo:push"}, Active: true})
+	status := `{"type":"build","key":"ci","state":"SUCCESSFUL","name":"CI","description":"ok","url":"https://ci.example.com/1"}`
+	for _, c := range []call{
+		{"GET", repo + "/refs/branches", a, "", 200},
+		{"GET", repo + "/refs/branches?pagelen=1&q=" + url.QueryEscape(`name ~ "feat"`), b, "", 200},
+		{"GET", repo + "/refs/branches/" + url.PathEscape("feature/x"), a, "", 200},
+		{"GET", repo + "/refs/branches/nope", a, "", 404},
+		{"GET", repo + "/refs/branches", "", "", 404},
+		{"GET", repo + "/refs/tags", a, "", 200},
+		{"GET", repo + "/refs/tags/v1.0", a, "", 200},
+		{"GET", repo + "/commit/" + head, a, "", 200},
+		{"GET", repo + "/commit/main", b, "", 200},
+		{"GET", repo + "/commit/nope", a, "", 404},
+		{"GET", repo + "/src/" + head + "/ci/build%20yml.txt", a, "", 200},
+		{"GET", repo + "/src/main/ci/build%20yml.txt", b, "", 200},
+		{"GET", repo + "/src/main/missing.txt", a, "", 404},
+		{"POST", repo + "/commit/" + head + "/statuses/build", a, status, 201},
+		{"POST", repo + "/commit/" + head + "/statuses/build", a, status, 201},
+		{"POST", repo + "/commit/0000000000000000000000000000000000000000/statuses/build", a, status, 404},
+		{"GET", "/workspaces/acme/hooks", a, "", 200},
+		{"GET", "/workspaces/acme/hooks", b, "", 403},
+		{"GET", "/workspaces/missing/hooks", a, "", 404},
+	} {
+		send(t, rt, fake.URL(), c)
+	}
+	if got := fake.Statuses(app, head); len(got) != 1 || got[0].State != "SUCCESSFUL" {
+		t.Errorf("statuses stored: %+v", got)
+	}
+
 	rt.Check(t)
 	requireOperations(t, rt,
+		"GET /repositories/{workspace}/{repo_slug}/refs/branches",
+		"GET /repositories/{workspace}/{repo_slug}/refs/branches/{name}",
+		"GET /repositories/{workspace}/{repo_slug}/refs/tags",
+		"GET /repositories/{workspace}/{repo_slug}/refs/tags/{name}",
+		"GET /repositories/{workspace}/{repo_slug}/commit/{commit}",
+		"GET /repositories/{workspace}/{repo_slug}/src/{commit}/{path}",
+		"POST /repositories/{workspace}/{repo_slug}/commit/{commit}/statuses/build",
+		"GET /workspaces/{workspace}/hooks",
 		"GET /user",
 		"GET /user/emails",
 		"GET /user/workspaces",

@@ -24,18 +24,13 @@ type wireRepository struct {
 	Project struct {
 		Key string `json:"key"`
 	} `json:"project"`
-	// Links are decoded into arrays, so that a repository costs no slice allocations: servers send
-	// two clone links (http, ssh) and one self link; further ones are not read.
 	Links struct {
-		Clone [maxCloneLinks]wireCloneLink `json:"clone"`
-		Self  [1]struct {
+		Clone []wireCloneLink `json:"clone"`
+		Self  []struct {
 			Href string `json:"href"`
 		} `json:"self"`
 	} `json:"links"`
 }
-
-// maxCloneLinks is how many clone links of a repository are read.
-const maxCloneLinks = 4
 
 // wireCloneLink is one clone link; its name is read as a kind, not kept as a string.
 type wireCloneLink struct {
@@ -91,7 +86,9 @@ func toRepository(w *wireRepository) *bitbucket.Repository {
 	if w.ID != 0 {
 		r.ID = strconv.FormatInt(w.ID, 10)
 	}
-	r.WebURL = w.Links.Self[0].Href
+	if len(w.Links.Self) > 0 {
+		r.WebURL = w.Links.Self[0].Href
+	}
 	for _, l := range w.Links.Clone {
 		switch l.Name {
 		case cloneHTTP:

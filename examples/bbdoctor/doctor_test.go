@@ -21,6 +21,7 @@ import (
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/bitbuckettest"
+	"github.com/bbconnect/bbconnect/internal/hostpolicy"
 )
 
 const (
@@ -192,6 +193,17 @@ func TestMetadataAddressNeverAllowed(t *testing.T) {
 	s := assertFailsAt(t, rep, code, "host policy")
 	if !strings.Contains(s.Detail, "never") {
 		t.Errorf("detail %q does not say metadata addresses are never allowed", s.Detail)
+	}
+}
+
+func TestNonASCIIHostIsExplained(t *testing.T) {
+	for _, u := range []string{"https://１２７.０.０.１/", "https://127。0。0。1/"} {
+		cfg := config{URL: u, Repo: testRepo, Token: adminToken, Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Timeout: time.Second}
+		rep, code, _ := diagnose(t, cfg)
+		s := assertFailsAt(t, rep, code, "host policy", "ASCII")
+		if !strings.Contains(s.Detail, "map") {
+			t.Errorf("%s: detail %q does not say why", u, s.Detail)
+		}
 	}
 }
 
@@ -381,10 +393,15 @@ func TestJudge(t *testing.T) {
 		{"100.64.1.1", false, "a shared (CGNAT) address"},
 		{"239.1.2.3", false, "a multicast address"},
 		{"224.0.0.251", false, "a link-local address"},
+		{"fec0::1", false, "a deprecated site-local address"},
+		{"::7f00:1", false, "an IPv4-compatible address (a loopback address)"},
+		{"3fff::1", false, "a documentation address"},
+		{"192.88.99.1", false, "a deprecated 6to4 relay address"},
+		{"::169.254.169.254", false, "an IPv4-compatible form of a cloud metadata address"},
 	} {
-		v := bitbucket.CheckAddress(netip.MustParseAddr(tc.addr), allow)
+		v := hostpolicy.Check(netip.MustParseAddr(tc.addr), allow)
 		if v.Allowed != tc.allowed || v.Range != tc.kind {
-			t.Errorf("CheckAddress(%s) = allowed %v range %q; want %v %q", tc.addr, v.Allowed, v.Range, tc.allowed, tc.kind)
+			t.Errorf("Check(%s) = allowed %v range %q; want %v %q", tc.addr, v.Allowed, v.Range, tc.allowed, tc.kind)
 		}
 	}
 }

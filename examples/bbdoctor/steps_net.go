@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/hostpolicy"
 )
 
 // The network steps: URL, host policy, DNS, TCP and TLS. They check, one layer at a time, what the
@@ -75,6 +75,10 @@ func checkURL(_ context.Context, d *doctor) outcome {
 // checkPolicy says whether bbconnect's host policy lets the connector reach the host. A literal
 // address is judged here; a host name's addresses are judged once DNS has answered.
 func checkPolicy(_ context.Context, d *doctor) outcome {
+	if err := hostpolicy.CheckHostSpelling(d.host); err != nil {
+		return fail("the host is not written in ASCII: net/http would map it (full-width digits, ideographic full stops, IDNA) to another host before dialling, so bbconnect refuses it",
+			"write the host in ASCII; an internationalised domain name in its xn-- form")
+	}
 	a, err := netip.ParseAddr(d.host)
 	if err != nil {
 		if d.u.Scheme == "http" && len(d.cfg.Allow) == 0 {
@@ -93,7 +97,7 @@ func judgeStep(d *doctor, addrs []netip.Addr) outcome {
 	var firstRefused netip.Addr
 	d.addrs = nil
 	for _, a := range addrs {
-		v := bitbucket.CheckAddress(a, d.cfg.Allow)
+		v := hostpolicy.Check(a, d.cfg.Allow)
 		switch {
 		case v.Never:
 			refused = append(refused, fmt.Sprintf("%s (%s, never allowed)", a, v.Range))

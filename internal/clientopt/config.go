@@ -42,13 +42,21 @@ func Default() Config {
 	return Config{MaxRetries: DefaultMaxRetries, MaxWait: DefaultMaxWait, MaxFileBytes: DefaultMaxFileBytes}
 }
 
-// Apply returns the configuration that opts describe, starting from Default. Nil options are
-// skipped. O is bitbucket.Option, named here by its shape to keep this package free of imports.
-func Apply[O ~func(*Config)](opts []O) Config {
+// OptionFunc returns the function of an option value (a bitbucket.Option), nil for anything else
+// or for the zero Option. Package bitbucket sets it when it is initialised, so that its Option
+// shows no field of this package in its documentation.
+var OptionFunc func(opt any) func(*Config)
+
+// Apply returns the configuration that opts describe, starting from Default. Zero options are
+// skipped. O is bitbucket.Option, which this package cannot import.
+func Apply[O any](opts []O) Config {
 	cfg := Default()
+	if OptionFunc == nil {
+		return cfg
+	}
 	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+		if f := OptionFunc(o); f != nil {
+			f(&cfg)
 		}
 	}
 	return cfg

@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,9 @@ import (
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/clientopt"
+	"github.com/bbconnect/bbconnect/internal/hostpolicy"
+	"github.com/bbconnect/bbconnect/internal/secrets"
+	"github.com/go-json-experiment/json"
 	"github.com/hashicorp/go-retryablehttp"
 )
 
@@ -33,6 +35,8 @@ type Client struct {
 	maxBody   int64
 	maxWait   time.Duration
 	logger    *slog.Logger
+	// secrets lists the forms of the secret values the credentials hold now, for redaction.
+	secrets func() []string
 }
 
 // Request is one API call.
@@ -79,7 +83,7 @@ func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg
 	if base == nil {
 		return nil, fmt.Errorf("%w: no base URL", bitbucket.ErrInvalidInput)
 	}
-	if _, err := schemeIsPlain(base.Scheme); err != nil {
+	if _, err := hostpolicy.SchemeIsPlain(base.Scheme); err != nil {
 		return nil, err
 	}
 	if base.Host == "" {
@@ -87,6 +91,9 @@ func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg
 	}
 	if base.User != nil {
 		return nil, fmt.Errorf("%w: base URL must not carry credentials (userinfo)", bitbucket.ErrInvalidInput)
+	}
+	if err := refuseDotSegments(base.EscapedPath()); err != nil {
+		return nil, err
 	}
 	if creds == nil {
 		creds = auth.None()
@@ -115,11 +122,12 @@ func New(provider bitbucket.Provider, base *url.URL, creds auth.Credentials, cfg
 		maxBody:   DefaultMaxBodyBytes,
 		maxWait:   max(cfg.MaxWait, 0),
 		logger:    cfg.Logger,
+		secrets:   secrets.Of(creds),
 	}
 	hc := &http.Client{
 		// roundTripOnly hides any CloseIdleConnections of the shared transport from
 		// go-retryablehttp, which calls it after each failed call.
-		Transport:     roundTripOnly{creds.RoundTripper(baseRoundTripper(callerRT, cfg.RootCAs, cfg.AllowedHosts))},
+		Transport:     roundTripOnly{creds.RoundTripper(hostpolicy.RoundTripper(callerRT, cfg.RootCAs, cfg.AllowedHosts))},
 		CheckRedirect: checkRedirect,
 		Timeout:       timeout,
 	}
@@ -141,7 +149,8 @@ func (c *Client) BaseURL() *url.URL { u := *c.base; return &u }
 func (c *Client) Provider() bitbucket.Provider { return c.provider }
 
 // Path joins segments into an escaped path that starts with a slash. Each segment is escaped on
-// its own, so a slash or brace inside one cannot change the route.
+// its own, so a slash or brace inside one cannot change the route; a segment "." or ".." (which
+// escaping leaves as it is) makes Do fail with ErrInvalidInput before any request.
 func Path(segments ...string) string {
 	var b strings.Builder
 	for _, s := range segments {
@@ -156,7 +165,21 @@ func Path(segments ...string) string {
 // or decode one, is an *bitbucket.APIError; an invalid req is an error wrapping
 // bitbucket.ErrInvalidInput, returned before any request. Whenever a response arrived, its
 // Response is returned too, errors included, so that callers can read its headers.
+//
+// Every text of a returned *APIError that a server could have written (Message, Details, Code,
+// RequestID, URL, the cause's text) is scrubbed of the secret values the client holds, and of the
+// secrets the request body carries, in their escaped and base64 forms.
 func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error) {
+	st := &callState{}
+	resp, err := c.do(ctx, req, out, st)
+	if err != nil {
+		err = scrubError(err, c.scrubber(st))
+	}
+	return resp, err
+}
+
+// do is Do before the redaction of its error; st is filled as the call proceeds.
+func (c *Client) do(ctx context.Context, req Request, out any, st *callState) (*Response, error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("%w: nil context", bitbucket.ErrInvalidInput)
 	}
@@ -170,13 +193,14 @@ func (c *Client) Do(ctx context.Context, req Request, out any) (*Response, error
 	}
 	var body any // untyped nil: no body at all
 	if req.Body != nil {
-		b, err := json.Marshal(req.Body)
+		b, err := json.Marshal(req.Body, encodeOptions)
 		if err != nil {
 			return nil, fmt.Errorf("%w: encode request body: %v", bitbucket.ErrInvalidInput, err)
 		}
 		body = b
+		st.bodySecrets = bodySecrets(b)
 	}
-	st := &callState{method: method, idempotent: req.Idempotent || idempotent(method), host: target.Host, path: target.EscapedPath()}
+	st.method, st.idempotent, st.host, st.path = method, req.Idempotent || idempotent(method), target.Host, target.EscapedPath()
 	ctx = context.WithValue(ctx, stateKey{}, st)
 	redactedURL := RedactURL(target)
 	rr, err := retryablehttp.NewRequestWithContext(ctx, method, target.String(), body)
@@ -240,6 +264,9 @@ func (c *Client) target(req Request) (*url.URL, error) {
 			return nil, fmt.Errorf("%w: link carries userinfo", bitbucket.ErrInvalidInput)
 		}
 		u.Fragment, u.RawFragment = "", ""
+		if err := refuseDotSegments(u.EscapedPath()); err != nil {
+			return nil, err
+		}
 		return u, nil
 	}
 	if req.Path != "" && !strings.HasPrefix(req.Path, "/") {
@@ -247,6 +274,9 @@ func (c *Client) target(req Request) (*url.URL, error) {
 	}
 	u := *c.base
 	escaped := c.base.EscapedPath() + req.Path
+	if err := refuseDotSegments(escaped); err != nil {
+		return nil, err
+	}
 	p, err := url.PathUnescape(escaped)
 	if err != nil {
 		return nil, fmt.Errorf("%w: path is not validly escaped", bitbucket.ErrInvalidInput)

@@ -1,14 +1,15 @@
 package httpx
 
 import (
-	"bufio"
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // errBodyTooLarge is the cause of a response body longer than the cap.
@@ -40,9 +41,30 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// decodeJSON streams the JSON body of a 2xx response into out, reading at most limit bytes. Every
-// failure is an *APIError whose Message says what was wrong: an HTML page, an empty, truncated,
-// invalid or oversize body, or JSON of another shape.
+// readBody reads the whole body of resp, at most limit bytes: a longer one fails with
+// errBodyTooLarge, returning what was read. An announced Content-Length over the limit is refused
+// without reading; one within it is read into a buffer of exactly that size.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	switch n := resp.ContentLength; {
+	case n > limit: // announced too large: refused without reading
+		return nil, fmt.Errorf("%w: %d bytes announced, more than %d", errBodyTooLarge, n, limit)
+	case n > 0: // announced: one buffer of exactly that size (net/http reads no further)
+		b := make([]byte, n)
+		_, err := io.ReadFull(resp.Body, b)
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return b, err
+	}
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(&cappedReader{r: resp.Body, left: limit, limit: limit})
+	return buf.Bytes(), err
+}
+
+// decodeJSON reads the body of a 2xx response once, at most limit bytes, and decodes those bytes
+// once into out (decodeOptions). Every failure is an *APIError whose Message says what was
+// wrong: an HTML page, an empty, truncated, invalid or oversize body (trailing data after the
+// document is invalid), or JSON of another shape.
 func (c *Client) decodeJSON(method, redactedURL string, resp *http.Response, attempts int, out any, limit int64) error {
 	fail := func(msg string, err error) error {
 		e := &bitbucket.APIError{Provider: c.provider, StatusCode: resp.StatusCode, Method: method, URL: redactedURL,
@@ -52,26 +74,35 @@ func (c *Client) decodeJSON(method, redactedURL string, resp *http.Response, att
 		}
 		return e
 	}
-	br := bufio.NewReader(&cappedReader{r: resp.Body, left: limit, limit: limit})
-	if first, err := peekNonSpace(br); err == nil && first == '<' || looksHTML(resp.Header.Get("Content-Type"), nil) {
-		page, _ := readCapped(br, maxErrorBody)
+	htmlFail := func(page []byte) error {
 		msg := htmlMessage
-		if t := htmlTitle(page); t != "" {
+		if t := htmlTitle(page[:min(len(page), maxErrorBody)]); t != "" {
 			msg += fmt.Sprintf(" (title %q)", t)
 		}
 		return fail(msg, nil)
 	}
-	dec := json.NewDecoder(br)
-	err := dec.Decode(out)
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
+	if looksHTML(resp.Header.Get("Content-Type"), nil) {
+		page, _ := readCapped(resp.Body, maxErrorBody)
+		return htmlFail(page)
+	}
+	body, err := readBody(resp, limit)
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '<':
+		return htmlFail(trimmed)
+	case errors.Is(err, errBodyTooLarge):
+		return fail(fmt.Sprintf("response body exceeds %d bytes", limit), err)
+	case err != nil:
+		return fail("reading response body failed", err)
+	case len(trimmed) == 0:
+		return fail("empty response body where JSON was expected", nil)
+	}
+	err = json.Unmarshal(body, out, decodeOptions)
+	var se *jsontext.SyntacticError
+	var te *json.SemanticError
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, errBodyTooLarge):
-		return fail(fmt.Sprintf("response body exceeds %d bytes", limit), err)
-	case err == io.EOF:
-		return fail("empty response body where JSON was expected", nil)
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fail("truncated JSON in response body", err)
 	case errors.As(err, &se):
@@ -79,20 +110,5 @@ func (c *Client) decodeJSON(method, redactedURL string, resp *http.Response, att
 	case errors.As(err, &te):
 		return fail("response JSON does not have the expected shape", err)
 	}
-	return fail("reading response body failed", err)
-}
-
-// peekNonSpace returns the first byte of br that is not JSON white space, without consuming it.
-func peekNonSpace(br *bufio.Reader) (byte, error) {
-	for {
-		b, err := br.ReadByte()
-		if err != nil {
-			return 0, err
-		}
-		switch b {
-		case ' ', '\t', '\r', '\n':
-			continue
-		}
-		return b, br.UnreadByte()
-	}
+	return fail("decoding the response body failed", err)
 }

@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -12,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Limits on what an error body may contribute to an *APIError.
@@ -46,10 +47,8 @@ func fillFromBody(e *bitbucket.APIError, contentType string, body []byte) {
 		}
 		return
 	}
-	if trimmed[0] == '{' && json.Valid(trimmed) {
-		if fillFromJSON(e, trimmed) {
-			return
-		}
+	if trimmed[0] == '{' && fillFromJSON(e, trimmed) {
+		return
 	}
 	e.Message = clean(string(trimmed), maxMessageLen)
 }
@@ -94,31 +93,33 @@ func htmlTitle(page []byte) string {
 // cloudError is the "error" member of the Cloud envelope. Fields are raw so that a member of an
 // unexpected type is skipped rather than failing the whole decoding.
 type cloudError struct {
-	Message json.RawMessage            `json:"message"`
-	Detail  json.RawMessage            `json:"detail"`
-	Data    map[string]json.RawMessage `json:"data"`
-	Fields  map[string]json.RawMessage `json:"fields"`
-	ID      json.RawMessage            `json:"id"`
-	Code    json.RawMessage            `json:"code"`
+	Message jsontext.Value            `json:"message"`
+	Detail  jsontext.Value            `json:"detail"`
+	Data    map[string]jsontext.Value `json:"data"`
+	Fields  map[string]jsontext.Value `json:"fields"`
+	ID      jsontext.Value            `json:"id"`
+	Code    jsontext.Value            `json:"code"`
 }
 
 // dcError is one element of the Data Center "errors" array.
 type dcError struct {
-	Context       json.RawMessage `json:"context"`
-	Message       json.RawMessage `json:"message"`
-	ExceptionName json.RawMessage `json:"exceptionName"`
+	Context       jsontext.Value `json:"context"`
+	Message       jsontext.Value `json:"message"`
+	ExceptionName jsontext.Value `json:"exceptionName"`
 }
 
-// fillFromJSON fills e from a JSON object and reports whether it found anything to use.
+// fillFromJSON fills e from a JSON object and reports whether it found anything to use. The body
+// is decoded once (decodeOptions); a body that is not one JSON object, trailing data included,
+// is left to the caller, which quotes it as text.
 func fillFromJSON(e *bitbucket.APIError, body []byte) bool {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(body, &top) != nil {
+	var top map[string]jsontext.Value
+	if unmarshal(body, &top) != nil {
 		return false
 	}
 	// Cloud: {"type":"error","error":{"message":..,"detail":..,"data":{..}}}
 	if raw, ok := top["error"]; ok {
 		var ce cloudError
-		if json.Unmarshal(raw, &ce) == nil && len(raw) > 0 && raw[0] == '{' {
+		if unmarshal(raw, &ce) == nil && len(raw) > 0 && raw[0] == '{' {
 			e.Message = clean(str(ce.Message), maxMessageLen)
 			e.Code = clean(firstNonEmpty(str(ce.Code), str(ce.Data["key"])), 128)
 			addDetail(e, "", ce.Detail)
@@ -145,7 +146,7 @@ func fillFromJSON(e *bitbucket.APIError, body []byte) bool {
 	// Data Center: {"errors":[{"context":..,"message":..,"exceptionName":..}]}
 	if raw, ok := top["errors"]; ok {
 		var des []dcError
-		if json.Unmarshal(raw, &des) == nil && len(des) > 0 {
+		if unmarshal(raw, &des) == nil && len(des) > 0 {
 			e.Message = clean(str(des[0].Message), maxMessageLen)
 			e.Code = clean(str(des[0].ExceptionName), 200)
 			if ctx := str(des[0].Context); ctx != "" {
@@ -168,10 +169,13 @@ func fillFromJSON(e *bitbucket.APIError, body []byte) bool {
 	return false
 }
 
+// unmarshal decodes a piece of an error body with decodeOptions.
+func unmarshal(b []byte, out any) error { return json.Unmarshal(b, out, decodeOptions) }
+
 // str returns raw as a string when it is a JSON string, else "".
-func str(raw json.RawMessage) string {
+func str(raw jsontext.Value) string {
 	var s string
-	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil {
+	if len(raw) == 0 || unmarshal(raw, &s) != nil {
 		return ""
 	}
 	return s
@@ -184,7 +188,7 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-func sortedKeys(m map[string]json.RawMessage) []string {
+func sortedKeys(m map[string]jsontext.Value) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -195,7 +199,7 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 
 // addDetail adds a JSON value to e.Details: a string as it is, an array of strings joined, an
 // object one entry per member, anything else compact. name prefixes the entry when not empty.
-func addDetail(e *bitbucket.APIError, name string, raw json.RawMessage) {
+func addDetail(e *bitbucket.APIError, name string, raw jsontext.Value) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
 		return
@@ -212,24 +216,24 @@ func addDetail(e *bitbucket.APIError, name string, raw json.RawMessage) {
 		return
 	case '[':
 		var ss []string
-		if json.Unmarshal(raw, &ss) == nil {
+		if unmarshal(raw, &ss) == nil {
 			if len(ss) > 0 {
 				addText(e, prefix+strings.Join(ss, ", "))
 			}
 			return
 		}
 	case '{':
-		var obj map[string]json.RawMessage
-		if name == "" && json.Unmarshal(raw, &obj) == nil {
+		var obj map[string]jsontext.Value
+		if name == "" && unmarshal(raw, &obj) == nil {
 			for _, k := range sortedKeys(obj) {
 				addDetail(e, k, obj[k])
 			}
 			return
 		}
 	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, raw) == nil {
-		addText(e, prefix+buf.String())
+	compact := raw.Clone()
+	if compact.Compact(decodeOptions) == nil {
+		addText(e, prefix+string(compact))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 )
@@ -30,7 +31,12 @@ func sanitize(err error) error {
 	if err == context.Canceled || err == context.DeadlineExceeded {
 		return err
 	}
-	return &safeError{err: err, msg: scrubText(err.Error())}
+	msg := err.Error()
+	if strings.Contains(msg, "failed to parse Location header") {
+		// net/http quotes the whole header, which the server wrote and may fill with anything.
+		msg = "redirect refused: unparsable Location header"
+	}
+	return &safeError{err: err, msg: scrubText(msg)}
 }
 
 // safeErrorText is the text of sanitize(err), for logs.

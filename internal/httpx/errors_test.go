@@ -166,7 +166,11 @@ func TestDecodeFailuresAreTyped(t *testing.T) {
 				return resp, nil
 			})
 			c := newClient(t, mockBase, auth.None(), withTransport(m))
-			var out struct{ Values []struct{ Slug string } }
+			var out struct {
+				Values []struct {
+					Slug string `json:"slug"`
+				} `json:"values"`
+			}
 			resp, err := c.Do(t.Context(), Request{Path: "/x", MaxBodyBytes: tt.limit}, &out)
 			ae := asAPIError(t, err)
 			if ae.StatusCode != 200 || ae.Message != tt.want || resp == nil {
@@ -184,7 +188,9 @@ func TestBodyAtExactlyTheCapIsAccepted(t *testing.T) {
 	body := `{"a":"` + strings.Repeat("x", 100) + `"}`
 	m.RegisterResponder("GET", mockBase+"/x", httpmock.NewStringResponder(200, body))
 	c := newClient(t, mockBase, auth.None(), withTransport(m))
-	var out struct{ A string }
+	var out struct {
+		A string `json:"a"`
+	}
 	if _, err := c.Do(t.Context(), Request{Path: "/x", MaxBodyBytes: int64(len(body))}, &out); err != nil || len(out.A) != 100 {
 		t.Fatalf("err %v, out %d bytes", err, len(out.A))
 	}

@@ -28,7 +28,7 @@ func (c *Client) logAttempt(ctx context.Context, st *callState, resp *http.Respo
 		slog.Duration("duration", time.Since(st.start)),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", safeErrorText(err)))
+		attrs = append(attrs, slog.String("error", c.scrubber(st).Scrub(safeErrorText(err))))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "bitbucket http attempt", attrs...)
 }

@@ -3,7 +3,6 @@ package httpx
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
@@ -13,19 +12,7 @@ import (
 // the few plain-text endpoints (Data Center's applinks whoami servlet). A longer body is an
 // *APIError, like an oversize JSON body.
 func (c *Client) readRaw(method, redactedURL string, resp *http.Response, attempts int, out *[]byte, limit int64) error {
-	var b []byte
-	var err error
-	switch n := resp.ContentLength; {
-	case n > limit:
-		// Announced larger than the cap: refused without reading any of it.
-		err = fmt.Errorf("%w: Content-Length %d", errBodyTooLarge, n)
-	case n > 0:
-		// Announced: read into a buffer of that size instead of growing one.
-		b = make([]byte, n)
-		_, err = io.ReadFull(resp.Body, b)
-	default:
-		b, err = readCapped(&cappedReader{r: resp.Body, left: limit, limit: limit}, limit+1)
-	}
+	b, err := readBody(resp, limit)
 	if err != nil {
 		msg := "reading the response body failed"
 		if errors.Is(err, errBodyTooLarge) {

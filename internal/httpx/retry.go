@@ -30,6 +30,8 @@ type callState struct {
 	attempts   int       // attempts started
 	start      time.Time // start of the current attempt
 	lastStatus int       // status of the last response, 0 when none
+	// bodySecrets are the forms of the secrets the request body carries, for redaction.
+	bodySecrets []string
 }
 
 type stateKey struct{}
@@ -128,6 +130,7 @@ func retryableError(idempotent bool, err error) bool {
 		errors.Is(err, bitbucket.ErrCrossOriginRedirect),
 		errors.Is(err, bitbucket.ErrInvalidInput),
 		errors.Is(err, errTooManyRedirects),
+		errors.Is(err, ErrWriteRedirected),
 		errors.Is(err, auth.ErrTokenSource),
 		errors.As(err, &uae), errors.As(err, &cie), errors.As(err, &he), errors.As(err, &cve),
 		errors.As(err, &rhe), errors.As(err, &ae):
@@ -172,11 +175,12 @@ func retryAfter(resp *http.Response) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(maxRetryAfter/time.Second) {
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+		switch {
+		case secs < 0:
+			return 0, false // a negative delay (or one below the range of int64) is no delay
+		case secs > int64(maxRetryAfter/time.Second):
+			// Longer than maxRetryAfter, or more seconds than int64 holds: the cap, not absent.
 			return maxRetryAfter, true
 		}
 		return time.Duration(secs) * time.Second, true

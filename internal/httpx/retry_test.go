@@ -27,7 +27,9 @@ func TestGET503503200SucceedsAfterThreeAttempts(t *testing.T) {
 		var calls atomic.Int32
 		m.RegisterResponder("GET", mockBase+"/repos", sequence(&calls, 503, 503, 200))
 		c := newClient(t, mockBase, auth.Bearer(secret), withTransport(m))
-		var out struct{ OK bool }
+		var out struct {
+			OK bool `json:"ok"`
+		}
 		resp, err := c.Do(t.Context(), Request{Path: "/repos"}, &out)
 		if err != nil {
 			t.Fatal(err)
@@ -174,6 +176,34 @@ func TestRetryAfterLongerThanMaxWaitReturnsAtOnce(t *testing.T) {
 		ae := asAPIError(t, err)
 		if ae.RetryAfter != 24*time.Hour || ae.Attempts != 1 || calls.Load() != 1 {
 			t.Errorf("RetryAfter %v, Attempts %d, calls %d", ae.RetryAfter, ae.Attempts, calls.Load())
+		}
+	})
+}
+
+// TestRetryAfterOverflowIsTheCap: a delay with more seconds than int64 holds is the longest
+// delay, not an absent one that would be retried at once (issue 11 item 11).
+func TestRetryAfterOverflowIsTheCap(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t)
+		var calls atomic.Int32
+		m.RegisterResponder("GET", mockBase+"/x", func(r *http.Request) (*http.Response, error) {
+			calls.Add(1)
+			resp := httpmock.NewStringResponse(429, "slow down")
+			resp.Header.Set("Retry-After", "99999999999999999999999999")
+			return resp, nil
+		})
+		c := newClient(t, mockBase, auth.Bearer(secret), withTransport(m), withRetry(3, 30*time.Second))
+		start := time.Now()
+		_, err := c.Do(t.Context(), Request{Path: "/x"}, nil)
+		if waited := time.Since(start); waited != 0 {
+			t.Errorf("slept %v before failing", waited)
+		}
+		if !errors.Is(err, bitbucket.ErrRateLimited) {
+			t.Fatalf("err = %v, want ErrRateLimited", err)
+		}
+		ae := asAPIError(t, err)
+		if ae.RetryAfter != maxRetryAfter || ae.Attempts != 1 || calls.Load() != 1 {
+			t.Errorf("RetryAfter %v, Attempts %d, calls %d; want the cap after one attempt", ae.RetryAfter, ae.Attempts, calls.Load())
 		}
 	})
 }
@@ -398,7 +428,9 @@ func TestConcurrentCallsOnOneClient(t *testing.T) {
 		errs := make(chan error, 16)
 		for range 16 {
 			go func() {
-				var out struct{ OK bool }
+				var out struct {
+					OK bool `json:"ok"`
+				}
 				_, err := c.Do(t.Context(), Request{Path: "/x"}, &out)
 				if err == nil && !out.OK {
 					err = errors.New("body not decoded")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -33,6 +34,9 @@ type Config struct {
 	// CloudOptions are passed to cloud.New (for example WithBaseURL and the host allow-list of a
 	// fake or a proxy).
 	CloudOptions []bitbucket.Option
+	// TokenAllowedHosts is the allow-list of the OAuth token requests (auth.ContextWithAllowedHosts):
+	// the token endpoint of a fake on loopback, say. Public https endpoints need none.
+	TokenAllowedHosts []netip.Prefix
 
 	// ServerOptions are passed to server.New for the self-hosted form. Loopback and private
 	// addresses are refused unless a WithAllowedHosts option here covers them.

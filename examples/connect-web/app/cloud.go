@@ -68,7 +68,7 @@ func (a *App) cloudCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := a.callContext(r)
 	defer cancel()
-	tok, err := auth.Exchange(ctx, a.oauth, code)
+	tok, err := auth.Exchange(auth.ContextWithAllowedHosts(ctx, a.cfg.TokenAllowedHosts...), a.oauth, code)
 	if err != nil {
 		a.log.Warn("OAuth code exchange failed", "err", err)
 		msg := "Bitbucket refused to exchange the authorization code. Start again."
@@ -81,7 +81,7 @@ func (a *App) cloudCallback(w http.ResponseWriter, r *http.Request) {
 	// The token lives in a TokenStore (a database row in a product); every use goes through
 	// StoredTokenSource, which refreshes and saves the rotated refresh token.
 	store := auth.NewMemoryTokenStore(tok)
-	ts := auth.StoredTokenSource(context.WithoutCancel(r.Context()), a.oauth, store)
+	ts := auth.StoredTokenSource(auth.ContextWithAllowedHosts(context.WithoutCancel(r.Context()), a.cfg.TokenAllowedHosts...), a.oauth, store)
 	client, err := cloud.New(auth.OAuth2(ts), a.cfg.CloudOptions...)
 	if err != nil {
 		a.log.Error("cloud client", "err", err)

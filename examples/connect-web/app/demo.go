@@ -132,6 +132,7 @@ func (d *Demo) Config() Config {
 		CloudClientSecret: d.clientSecret,
 		CloudSiteURL:      d.Cloud.OAuthSiteURL(),
 		CloudOptions:      d.Cloud.Options(),
+		TokenAllowedHosts: loopback,
 		ServerOptions:     []bitbucket.Option{bitbucket.WithAllowedHosts(loopback...)},
 		Demo:              d,
 	}

@@ -1,9 +1,8 @@
-package httpx
+package hostpolicy
 
 import (
 	"crypto/tls"
 	"crypto/x509"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -15,7 +14,7 @@ import (
 const ResponseHeaderTimeout = 60 * time.Second
 
 // maxSharedTransports bounds the cache of built-in transports; configurations beyond it get a
-// transport (and connection pool) of their own per client.
+// transport (and connection pool) of their own.
 const maxSharedTransports = 64
 
 // transportKey identifies a configuration of the built-in transport.
@@ -26,21 +25,21 @@ type transportKey struct {
 
 var (
 	sharedMu         sync.Mutex
-	sharedTransports = map[transportKey]*guardedTransport{}
+	sharedTransports = map[transportKey]*Transport{}
 )
 
-// defaultTransport returns the built-in transport for rootCAs and allowed. Clients with the same
+// SharedTransport returns the built-in transport for rootCAs and allowed. Callers with the same
 // configuration share one transport, hence one connection pool; the cache holds at most
 // maxSharedTransports configurations (each distinct RootCAs pool pointer is one), after which
-// every new client builds its own.
-func defaultTransport(rootCAs *x509.CertPool, allowed []netip.Prefix) *guardedTransport {
+// every new caller gets its own.
+func SharedTransport(rootCAs *x509.CertPool, allowed []netip.Prefix) *Transport {
 	key := transportKey{rootCAs: rootCAs, allowed: prefixKey(allowed)}
 	sharedMu.Lock()
 	defer sharedMu.Unlock()
 	if t, ok := sharedTransports[key]; ok {
 		return t
 	}
-	t := newGuardedTransport(rootCAs, allowed)
+	t := NewTransport(rootCAs, allowed)
 	if len(sharedTransports) < maxSharedTransports {
 		sharedTransports[key] = t
 	}
@@ -56,29 +55,31 @@ func prefixKey(ps []netip.Prefix) string {
 	return b.String()
 }
 
-// guardedTransport is the built-in transport: https through one pool whose dialer refuses
-// disallowed addresses, plain http through another whose dialer also requires allow-list
-// coverage (or refused outright when there is no allow-list).
-type guardedTransport struct {
-	policy hostPolicy
+// Transport is the built-in transport: https through one pool whose dialer refuses disallowed
+// addresses, plain http through another whose dialer also requires allow-list coverage (or
+// refused outright when there is no allow-list). It uses no proxy.
+type Transport struct {
+	policy Policy
 	https  *http.Transport
 	plain  *http.Transport // nil when nothing is allowed: plain http is then always refused
 }
 
-func newGuardedTransport(rootCAs *x509.CertPool, allowed []netip.Prefix) *guardedTransport {
-	p := hostPolicy{allowed: append([]netip.Prefix(nil), allowed...)}
-	g := &guardedTransport{policy: p, https: baseTransport(rootCAs)}
-	g.https.DialContext = p.guardDial(false)
+// NewTransport builds a built-in transport of its own for rootCAs and allowed.
+func NewTransport(rootCAs *x509.CertPool, allowed []netip.Prefix) *Transport {
+	p := New(allowed)
+	g := &Transport{policy: p, https: baseTransport(rootCAs)}
+	g.https.DialContext = p.dialFunc(false)
 	if len(allowed) > 0 {
 		g.plain = baseTransport(rootCAs)
-		g.plain.DialContext = p.guardDial(true)
+		g.plain.DialContext = p.dialFunc(true)
 	}
 	return g
 }
 
 // baseTransport clones http.DefaultTransport (or rebuilds its settings when it was replaced by
 // something else) with no proxy, TLS 1.2 at least, the given roots and a response-header timeout.
-// Proxy is nil so that HTTPS_PROXY and friends cannot route around the host policy.
+// Proxy is nil so that HTTP_PROXY, HTTPS_PROXY and friends cannot route around the host policy
+// (or receive a credential in clear).
 func baseTransport(rootCAs *x509.CertPool) *http.Transport {
 	var t *http.Transport
 	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
@@ -119,8 +120,8 @@ func baseTransport(rootCAs *x509.CertPool) *http.Transport {
 }
 
 // RoundTrip sends r through the pool for its scheme.
-func (g *guardedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	plain, err := schemeIsPlain(r.URL.Scheme)
+func (g *Transport) RoundTrip(r *http.Request) (*http.Response, error) {
+	plain, err := SchemeIsPlain(r.URL.Scheme)
 	if err == nil && plain && g.plain == nil {
 		err = &HostError{Host: r.URL.Hostname(), Reason: "reached over plain http, which needs WithAllowedHosts"}
 	}
@@ -136,13 +137,13 @@ func (g *guardedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return g.https.RoundTrip(r)
 }
 
-// baseRoundTripper picks the transport under the credentials: the caller's (WithTransport, then
-// WithHTTPClient's Transport), guarded by a pre-send check, or the shared built-in one. The
-// caller's transport is used as it is, never cloned, so clients made from one *http.Client share
-// its connection pool. RootCAs applies to the built-in transport only.
-func baseRoundTripper(callerRT http.RoundTripper, rootCAs *x509.CertPool, allowed []netip.Prefix) http.RoundTripper {
+// RoundTripper picks the transport for a client: the caller's (nil for none) behind Precheck,
+// or the shared built-in one. The caller's transport is used as it is, never cloned, so clients
+// made from one *http.Client share its connection pool. rootCAs applies to the built-in
+// transport only.
+func RoundTripper(callerRT http.RoundTripper, rootCAs *x509.CertPool, allowed []netip.Prefix) http.RoundTripper {
 	if callerRT == nil {
-		return defaultTransport(rootCAs, allowed)
+		return SharedTransport(rootCAs, allowed)
 	}
-	return &precheck{policy: hostPolicy{allowed: append([]netip.Prefix(nil), allowed...)}, next: callerRT, resolver: &net.Resolver{}}
+	return New(allowed).Precheck(callerRT)
 }

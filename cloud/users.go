@@ -4,31 +4,32 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/httpx"
+	"github.com/bbconnect/bbconnect/internal/paging"
 )
 
-// CheckConnection asks who the credentials act as (GET /user) and which scopes they hold
-// (X-OAuth-Scopes). A repository, project or workspace access token has no user: Bitbucket
-// answers /user with 401 or 403 and names the token in X-Credential-Type; that connection is
-// working, and ConnectionInfo.User stays zero. The email is filled when the credentials may read
-// it; a missing email scope is not an error.
-func (c *Client) CheckConnection(ctx context.Context) (*bitbucket.ConnectionInfo, error) {
-	info := &bitbucket.ConnectionInfo{Provider: bitbucket.Cloud, BaseURL: c.BaseURL()}
-	u, scopes, err := c.user(ctx)
-	if err != nil {
-		var tok *accessTokenError
-		if asAccessToken(err, &tok) {
-			info.Scopes = tok.scopes
-			return info, nil
-		}
-		return nil, err
+type wireUser struct {
+	UUID        string `json:"uuid"`
+	AccountID   string `json:"account_id"`
+	Nickname    string `json:"nickname"`
+	Username    string `json:"username"` // legacy; sent by some older payloads
+	DisplayName string `json:"display_name"`
+}
+
+func toUser(w *wireUser) *bitbucket.User {
+	name := w.Nickname
+	if name == "" {
+		name = w.Username
 	}
-	info.User, info.Scopes = *u, scopes
-	return info, nil
+	return &bitbucket.User{ID: w.UUID, Username: name, DisplayName: w.DisplayName}
+}
+
+type wireEmail struct {
+	Email       string `json:"email"`
+	IsPrimary   bool   `json:"is_primary"`
+	IsConfirmed bool   `json:"is_confirmed"`
 }
 
 // CurrentUser returns the account the credentials act as. An access token has no user: its error
@@ -66,7 +67,7 @@ func asAccessToken(err error, target **accessTokenError) bool {
 // user fetches the acting user, its email when readable, and the granted scopes.
 func (c *Client) user(ctx context.Context) (*bitbucket.User, []string, error) {
 	var w wireUser
-	resp, err := c.do(ctx, httpx.Request{Method: http.MethodGet, Path: httpx.Path("user")}, &w)
+	resp, err := c.do(ctx, epGetUser, nil, nil, nil, &w)
 	if err != nil {
 		if st := statusOf(err); (st == http.StatusUnauthorized || st == http.StatusForbidden) && isAccessToken(header(resp, headerCredentialType)) {
 			return nil, nil, &accessTokenError{kind: header(resp, headerCredentialType), scopes: parseScopes(header(resp, headerScopes)), err: err}
@@ -94,8 +95,8 @@ func mayReadEmail(scopes []string) bool {
 // primaryEmail returns the primary, confirmed address, or "" when the credentials may not read
 // addresses (401, 403) or none qualifies.
 func (c *Client) primaryEmail(ctx context.Context) (string, error) {
-	var page wireEmailPage
-	_, err := c.do(ctx, httpx.Request{Method: http.MethodGet, Path: httpx.Path("user", "emails"), Query: url.Values{"pagelen": {"100"}}}, &page)
+	var page paging.CloudPage[wireEmail]
+	_, err := c.do(ctx, epListUserEmails, nil, pageQuery{PageLen: maxPageLen}, nil, &page)
 	switch statusOf(err) {
 	case 0:
 		if err != nil {

@@ -91,4 +91,8 @@ func TestCheckConnectionBadCredentials(t *testing.T) {
 	if !errors.Is(err, bitbucket.ErrUnauthorized) || !errors.As(err, &ae) || ae.StatusCode != 401 {
 		t.Errorf("got %v, want a 401 APIError", err)
 	}
+	var ce *bitbucket.CheckError
+	if !errors.As(err, &ce) || ce.Provider != bitbucket.Cloud || ce.Step != bitbucket.StepUser || ce.Reason != bitbucket.ReasonUnauthorized {
+		t.Errorf("got %#v, want a CheckError of the user step, reason unauthorized", ce)
+	}
 }
