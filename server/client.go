@@ -36,7 +36,10 @@ type Client struct {
 	version    string // "" until known
 }
 
-var _ bitbucket.Connector = (*Client)(nil)
+var (
+	_ bitbucket.Connector              = (*Client)(nil)
+	_ bitbucket.InheritedWebhookLister = (*Client)(nil)
+)
 
 // New returns a client for the Data Center instance at baseURL, the address users open in a
 // browser, context path included (https://bitbucket.example.com or
