@@ -124,7 +124,8 @@ func checkSignature(body []byte, sig, key string, opts *Options) error {
 //
 // For a key with a neutral name, the body must be a JSON object of the expected shape and carry
 // the object the type promises, or decode fails with ErrMalformedPayload. For other keys decoding
-// is best effort: a body that does not decode leaves the payload fields empty.
+// is best effort: a body that does not decode leaves the payload fields empty. For every key, a
+// Data Center body whose own eventKey differs from the key is ErrMalformedPayload.
 func decode(ev *Event, body []byte) error {
 	if ev.Key == pingKey {
 		ev.Type = bitbucket.EventPing // carries no data: the body is not read
@@ -138,24 +139,16 @@ func decode(ev *Event, body []byte) error {
 		}
 		return nil
 	}
-	// One copy of the body backs every decoded string (Raw stays the caller's bytes).
-	doc := string(body)
 	var err error
 	switch ev.Provider {
 	case bitbucket.Cloud:
-		var w cloudPayload
-		if err = decodeCloud(doc, &w); err == nil {
-			w.fill(ev)
-		}
+		err = decodeCloud(ev, body)
 	default:
-		var w serverPayload
-		if err = decodeServer(doc, &w); err == nil {
-			w.fill(ev)
-		}
+		err = decodeServer(ev, body)
 	}
 	if err != nil {
-		if known {
-			return fmt.Errorf("%s: %w", ev.Key, err)
+		if known || errors.Is(err, errEventKeyMismatch) {
+			return err
 		}
 		return nil
 	}
