@@ -35,7 +35,8 @@ const pingKey = "diagnostics:ping"
 // The provider is told from the headers (X-Hook-UUID, X-Request-UUID or X-Attempt-Number: Cloud;
 // X-Request-Id: Data Center), else from the event key. A key with no neutral name is returned
 // with Type == "" and no error. A recognised key whose body is not the JSON it promises is
-// ErrMalformedPayload.
+// ErrMalformedPayload, and so is, for any key, a Data Center body whose own eventKey differs from
+// X-Event-Key (see the package documentation, Payloads).
 //
 // With opts.Dedupe set, a verified delivery whose id was already marked as processed is returned
 // with ErrDuplicateDelivery and an Event holding the header fields and Raw only. Parse does not
