@@ -204,7 +204,7 @@ func readmeReceiver() {
 		case bitbucket.EventPullRequestOpened, bitbucket.EventPullRequestUpdated:
 			log.Printf("%s: pull request #%d %q", ev.Repo, ev.PullRequest.ID, ev.PullRequest.Title)
 		}
-		return nil // an error answers 500, and Bitbucket delivers again
+		return nil // once the event is safely handed off; an error answers 500 (see "Delivery" below)
 	}))
 }
 

@@ -20,6 +20,12 @@ func init() { deliveryFormats[bitbucket.Cloud] = cloudFormat{} }
 // hook's UUID without braces, as Cloud sends it; the API shows the same UUID with braces.
 type cloudFormat struct{}
 
+// attempts: Cloud resends a delivery answered with 5xx twice more, at once (reference §5).
+func (cloudFormat) attempts() int { return 3 }
+
+// breaker: Cloud documents no circuit breaker.
+func (cloudFormat) breaker() bool { return false }
+
 func (cloudFormat) headers(key, id string, attempt int, h *hook) http.Header {
 	return http.Header{
 		"Content-Type":     {"application/json"},

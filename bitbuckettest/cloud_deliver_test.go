@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 )
@@ -228,5 +229,57 @@ func TestCloudPullRequestDelivery(t *testing.T) {
 	}
 	if err := srv.Ping(ctx, ref); !errors.Is(err, bitbucket.ErrNotSupported) {
 		t.Errorf("Ping on Cloud: %v", err)
+	}
+}
+
+// TestCloudDeliveryResendsAtOnce: a 5xx answer is resent at once, whatever Retry-After says, at
+// most twice; the third failure is reported.
+func TestCloudDeliveryResendsAtOnce(t *testing.T) {
+	srv, ref := newDeliveryFixture(t)
+	down := &cloudReceiver{fail: func(int) int { return http.StatusServiceUnavailable }}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		down.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
+	createCloudHook(t, srv, `{"url":"`+ts.URL+`","events":["repo:push"]}`)
+	start := time.Now()
+	err := srv.Push(context.Background(), ref, PushEvent{Changes: []RefChange{{Ref: "refs/heads/main", Type: "UPDATE"}}})
+	if err == nil {
+		t.Fatal("three 503 answers are not reported")
+	}
+	if n := len(down.recorded()); n != 3 {
+		t.Fatalf("%d attempts, want 3 (the first and 2 resends)", n)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the resends took %v: Retry-After was honoured", d)
+	}
+}
+
+// TestCloudDeliveryNotResentAfterTransportError: Cloud resends on 5xx only. A receiver that does
+// not answer (here it drops the connection; a timeout takes the same path) gets one attempt.
+func TestCloudDeliveryNotResentAfterTransportError(t *testing.T) {
+	srv, ref := newDeliveryFixture(t)
+	var mu sync.Mutex
+	attempts := 0
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		attempts++
+		mu.Unlock()
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	}))
+	defer ts.Close()
+	createCloudHook(t, srv, `{"url":"`+ts.URL+`","events":["repo:push"]}`)
+	err := srv.Push(context.Background(), ref, PushEvent{Changes: []RefChange{{Ref: "refs/heads/main", Type: "UPDATE"}}})
+	if err == nil {
+		t.Fatal("a dropped connection is not reported")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if attempts != 1 {
+		t.Fatalf("%d attempts after a transport error, want 1", attempts)
 	}
 }

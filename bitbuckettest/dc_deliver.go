@@ -22,6 +22,12 @@ var dcDeliveryZone = time.FixedZone("CET", 3600)
 // dcFormat builds Data Center webhook deliveries (reference §2.6).
 type dcFormat struct{}
 
+// attempts: Data Center never resends a delivery (reference §5).
+func (dcFormat) attempts() int { return 1 }
+
+// breaker: Data Center skips a webhook that keeps failing (dc_deliver_breaker.go).
+func (dcFormat) breaker() bool { return true }
+
 func (dcFormat) headers(key, id string, _ int, _ *hook) http.Header {
 	return http.Header{
 		"Content-Type": {"application/json; charset=UTF-8"},

@@ -737,56 +737,6 @@ func TestDCPushDelivery(t *testing.T) {
 	}
 }
 
-func TestDCDeliveryRetries(t *testing.T) {
-	s := dcFixture(t)
-	ref := bitbucket.RepoRef{Namespace: "PROJ", Slug: "app"}
-	flaky := newReceiver(t, 500, 503)
-	addHook(t, s, flaky.URL, "", true, "pr:opened")
-	if err := s.PullRequestEvent(t.Context(), ref, "pr:opened", PullRequest{ID: 7, Title: "Fix", FromBranch: "fix"}); err != nil {
-		t.Fatalf("flaky receiver: %v", err)
-	}
-	got := flaky.deliveries()
-	if len(got) != 3 {
-		t.Fatalf("%d attempts, want 3", len(got))
-	}
-	if got[0].header.Get("X-Request-Id") != got[2].header.Get("X-Request-Id") || got[2].header.Get("X-Hub-Signature") != "" {
-		t.Fatalf("retry headers %v / %v", got[0].header, got[2].header)
-	}
-	var pr struct {
-		PullRequest struct {
-			ID          int
-			State       string
-			CreatedDate int64
-			FromRef     struct{ ID, DisplayID string }
-			ToRef       struct{ DisplayID string }
-		}
-	}
-	if err := json.Unmarshal(got[2].body, &pr); err != nil {
-		t.Fatal(err)
-	}
-	if p := pr.PullRequest; p.ID != 7 || p.State != "OPEN" || p.CreatedDate == 0 || p.FromRef.ID != "refs/heads/fix" ||
-		p.ToRef.DisplayID != "main" {
-		t.Fatalf("pull request %+v", p)
-	}
-
-	down := newReceiver(t, 500, 500, 500, 500)
-	s2 := dcFixture(t)
-	addHook(t, s2, down.URL, "", true, "pr:merged")
-	if err := s2.PullRequestEvent(t.Context(), ref, "pr:merged", PullRequest{ID: 1}); err == nil {
-		t.Fatal("no error when every attempt failed")
-	}
-	if n := len(down.deliveries()); n != 3 {
-		t.Fatalf("%d attempts, want 3", n)
-	}
-
-	gone := newReceiver(t, 404)
-	s3 := dcFixture(t)
-	addHook(t, s3, gone.URL, "", true, "pr:declined")
-	if err := s3.PullRequestEvent(t.Context(), ref, "pr:declined", PullRequest{ID: 1}); err == nil || len(gone.deliveries()) != 1 {
-		t.Fatalf("404: err %v after %d attempts, want an error after 1", err, len(gone.deliveries()))
-	}
-}
-
 func TestDCDeliveryDoesNotFollowRedirects(t *testing.T) {
 	target := newReceiver(t)
 	redirect := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusTemporaryRedirect))

@@ -57,13 +57,13 @@ type PullRequest struct {
 // zeroHash is what Bitbucket sends as the old hash of a created ref and the new hash of a deleted one.
 const zeroHash = "0000000000000000000000000000000000000000"
 
-// deliveryAttempts is how often one delivery is tried: once, then twice more on a 5xx answer or a
-// transport error, with no wait between. Whether Data Center retries at all is not documented.
-const deliveryAttempts = 3
+// deliveryTimeout is how long a receiver has to answer, on both providers (reference §1.7, §5).
+const deliveryTimeout = 10 * time.Second
 
-// deliveryClient sends webhook deliveries: it never follows a redirect and gives up after a timeout.
+// deliveryClient sends webhook deliveries: it never follows a redirect and gives up after
+// deliveryTimeout.
 var deliveryClient = &http.Client{
-	Timeout: 10 * time.Second,
+	Timeout: deliveryTimeout,
 	CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	},
@@ -82,13 +82,25 @@ type deliveryFormat interface {
 	// headers returns the headers of one attempt (1-based) of delivery id to h, without the
 	// signature, which send adds.
 	headers(key, id string, attempt int, h *hook) http.Header
+	// attempts is how often one delivery is sent at most: the first time, and again at once each
+	// time the receiver answers 5xx (never after a timeout or another transport error).
+	attempts() int
+	// breaker reports whether the provider skips a hook that keeps failing (dc_deliver_breaker.go).
+	breaker() bool
 }
 
 // deliveryFormats holds each provider's format, filled by init functions.
 var deliveryFormats = map[bitbucket.Provider]deliveryFormat{}
 
 // Push sends a signed push delivery to every active webhook of repo subscribed to the provider's
-// push event, and returns an error naming each webhook that did not answer 2xx after the retries.
+// push event, and returns an error naming each webhook that did not answer 2xx.
+//
+// Deliveries follow each provider's documented semantics (reference §5). Cloud sends a delivery
+// answered with 5xx again at once, up to 2 more times (X-Attempt-Number 2 and 3, the same
+// X-Request-UUID), ignoring Retry-After, and does not resend after a timeout (10 s) or any other
+// transport error. Data Center never resends, and skips a webhook that failed 5 deliveries in a
+// row: first for 10 s, then twice as long after each failure past the skip, up to 10 h; a skipped
+// delivery is lost, and the error wraps ErrDeliverySkipped. SetClock drives that clock in tests.
 func (s *Server) Push(ctx context.Context, repo bitbucket.RepoRef, p PushEvent) error {
 	return s.deliverEvent(ctx, repo, "", func(f deliveryFormat, now time.Time) (string, []byte, error) {
 		return f.pushBody(s, repo, p, now)
@@ -128,7 +140,7 @@ func (s *Server) deliverEvent(ctx context.Context, repo bitbucket.RepoRef, anyKe
 		s.mu.Unlock()
 		return fmt.Errorf("bitbuckettest: %w: repository %s is not seeded", bitbucket.ErrNotFound, repo)
 	}
-	key, body, err := build(f, time.Now())
+	key, body, err := build(f, s.deliveryNowLocked())
 	var targets []hook
 	if err == nil {
 		for _, h := range s.hooks[repo] {
@@ -143,11 +155,22 @@ func (s *Server) deliverEvent(ctx context.Context, repo bitbucket.RepoRef, anyKe
 	if err != nil {
 		return err
 	}
+	// A connection test is a person pressing a button: the circuit breaker does not hold it back.
+	useBreaker := f.breaker() && key != anyKey
 	var errs []error
 	for i := range targets {
 		h := &targets[i]
+		if useBreaker {
+			if err := s.breakerAllows(h.id); err != nil {
+				errs = append(errs, fmt.Errorf("webhook %s: %w", h.id, err))
+				continue
+			}
+		}
 		id := newRequestID()
-		err := send(ctx, h.url, h.secret, body, func(attempt int) http.Header { return f.headers(key, id, attempt, h) })
+		err := send(ctx, h.url, h.secret, body, f.attempts(), func(attempt int) http.Header { return f.headers(key, id, attempt, h) })
+		if useBreaker && ctx.Err() == nil {
+			s.breakerRecord(h.id, err == nil)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("webhook %s: %w", h.id, err))
 		}
@@ -156,11 +179,12 @@ func (s *Server) deliverEvent(ctx context.Context, repo bitbucket.RepoRef, anyKe
 }
 
 // send POSTs body to url with the headers header gives for each attempt, signed with secret when
-// it is set (X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>). It tries again on a 5xx answer
-// or a transport error, up to deliveryAttempts in all, and returns the last failure.
-func send(ctx context.Context, url, secret string, body []byte, header func(attempt int) http.Header) error {
+// it is set (X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body>). It sends again at once on a
+// 5xx answer, up to attempts in all, and returns the last failure; a transport error (a timeout, a
+// reset) ends the delivery, as does any other answer.
+func send(ctx context.Context, url, secret string, body []byte, attempts int, header func(attempt int) http.Header) error {
 	var last error
-	for attempt := 1; attempt <= deliveryAttempts; attempt++ {
+	for attempt := 1; attempt <= attempts; attempt++ {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
 			return fmt.Errorf("bitbuckettest: delivery request: %w", err)
@@ -176,8 +200,7 @@ func send(ctx context.Context, url, secret string, body []byte, header func(atte
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			last = fmt.Errorf("bitbuckettest: delivery attempt %d: %w", attempt, err)
-			continue
+			return fmt.Errorf("bitbuckettest: delivery attempt %d: %w", attempt, err)
 		}
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		_ = resp.Body.Close()

@@ -42,6 +42,8 @@ type Server struct {
 
 	cloud *cloudState // Cloud-only state (access tokens, OAuth, workspace members); nil on Data Center
 	dc    *dcState    // Data Center-only state (version, paging quirk, webhook ids); nil on Cloud
+
+	delivery deliveryState // webhook delivery side: clock, circuit breakers (deliver_state.go)
 }
 
 // User is an account seeded on a fake.

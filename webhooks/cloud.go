@@ -2,283 +2,120 @@ package webhooks
 
 import (
 	"strings"
-	"time"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/jsonwalk"
+	"github.com/bbconnect/bbconnect/internal/wiretime"
 )
 
-// Bitbucket Cloud payloads (reference §1.7). Only the members the neutral model uses are decoded
-// (the JSON names are given beside each field); the rest of the body is validated and skipped, and
-// stays available in Event.Raw.
+// Bitbucket Cloud payloads (reference §1.7). The wire structs name only the members the neutral
+// model uses; the rest of the body is checked for syntax, skipped, and stays in Event.Raw.
 
 type cloudPayload struct {
-	Actor       cloudUser     // actor
-	Repository  cloudRepo     // repository
-	Push        *cloudPush    // push
-	PullRequest *cloudPR      // pullrequest
-	Comment     *cloudComment // comment
+	Actor       cloudUser     `json:"actor"`
+	Repository  cloudRepo     `json:"repository"`
+	Push        *cloudPush    `json:"push"`
+	PullRequest *cloudPR      `json:"pullrequest"`
+	Comment     *cloudComment `json:"comment"`
 }
 
 type cloudUser struct {
-	UUID        string // uuid
-	Nickname    string // nickname
-	Username    string // username (legacy, before nickname)
-	DisplayName string // display_name
+	UUID        string `json:"uuid"`
+	Nickname    string `json:"nickname"`
+	Username    string `json:"username"` // legacy, before nickname
+	DisplayName string `json:"display_name"`
 }
 
 type cloudRepo struct {
-	FullName string // full_name: "workspace/slug"; Cloud repositories have no slug field
+	FullName string `json:"full_name"` // "workspace/slug"; Cloud repositories have no slug member
 }
 
 type cloudPush struct {
-	Changes []cloudChange // changes
+	Changes []cloudChange `json:"changes"`
 }
 
 type cloudChange struct {
-	Old     cloudRefState // old: null when the ref was created
-	New     cloudRefState // new: null when the ref was deleted
-	Created bool          // created
-	Closed  bool          // closed
-	Forced  bool          // forced
-	Commits []cloudCommit // commits
+	Old     cloudRefState `json:"old"` // null when the ref was created
+	New     cloudRefState `json:"new"` // null when the ref was deleted
+	Created bool          `json:"created"`
+	Closed  bool          `json:"closed"`
+	Forced  bool          `json:"forced"`
+	Commits []cloudCommit `json:"commits"`
 }
 
 type cloudRefState struct {
-	Type string // type: branch | tag
-	Name string // name
-	Hash string // target.hash
+	Type   string      `json:"type"` // branch | tag
+	Name   string      `json:"name"`
+	Target cloudTarget `json:"target"`
 }
 
-func (s *cloudRefState) present() bool { return s.Name != "" || s.Hash != "" }
+type cloudTarget struct {
+	Hash string `json:"hash"`
+}
+
+func (s *cloudRefState) present() bool { return s.Name != "" || s.Target.Hash != "" }
 
 type cloudCommit struct {
-	Hash    string      // hash
-	Message string      // message
-	Date    time.Time   // date
-	Author  cloudAuthor // author
+	Hash    string        `json:"hash"`
+	Message string        `json:"message"`
+	Date    wiretime.Time `json:"date"`
+	Author  cloudAuthor   `json:"author"`
 }
 
 type cloudAuthor struct {
-	Raw  string    // raw: "Name <email>"
-	User cloudUser // user
+	Raw  string    `json:"raw"` // "Name <email>"
+	User cloudUser `json:"user"`
 }
 
 type cloudPR struct {
-	ID          int        // id
-	Title       string     // title
-	State       string     // state
-	Draft       bool       // draft
-	Author      cloudUser  // author
-	Source      cloudPRRef // source
-	Destination cloudPRRef // destination
-	HTML        string     // links.html.href
-	CreatedOn   time.Time  // created_on
-	UpdatedOn   time.Time  // updated_on
+	ID          int           `json:"id"`
+	Title       string        `json:"title"`
+	State       string        `json:"state"`
+	Draft       bool          `json:"draft"`
+	Author      cloudUser     `json:"author"`
+	Source      cloudPRRef    `json:"source"`
+	Destination cloudPRRef    `json:"destination"`
+	Links       cloudLinks    `json:"links"`
+	CreatedOn   wiretime.Time `json:"created_on"`
+	UpdatedOn   wiretime.Time `json:"updated_on"`
+}
+
+// cloudLinks is a Cloud links object; only the web page is read.
+type cloudLinks struct {
+	HTML struct {
+		Href string `json:"href"`
+	} `json:"html"`
 }
 
 type cloudPRRef struct {
-	Branch     string    // branch.name
-	Commit     string    // commit.hash
-	Repository cloudRepo // repository
+	Branch struct {
+		Name string `json:"name"`
+	} `json:"branch"`
+	Commit     cloudTarget `json:"commit"`
+	Repository cloudRepo   `json:"repository"`
 }
 
 type cloudComment struct {
-	ID        int64     // id
-	Raw       string    // content.raw
-	User      cloudUser // user
-	HTML      string    // links.html.href
-	CreatedOn time.Time // created_on
-	ParentID  int64     // parent.id
+	ID      int64 `json:"id"`
+	Content struct {
+		Raw string `json:"raw"`
+	} `json:"content"`
+	User      cloudUser     `json:"user"`
+	Links     cloudLinks    `json:"links"`
+	CreatedOn wiretime.Time `json:"created_on"`
+	Parent    struct {
+		ID int64 `json:"id"`
+	} `json:"parent"`
 }
 
-// decodeCloud reads a Cloud payload; its errors wrap ErrMalformedPayload.
-func decodeCloud(doc string, w *cloudPayload) error {
-	d := jsonwalk.NewDecoder(doc)
-	return malformed(d, w.decode(d))
-}
-
-func (w *cloudPayload) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "actor":
-			return w.Actor.decode(d)
-		case "repository":
-			return w.Repository.decode(d)
-		case "push":
-			if d.Null() {
-				return nil
-			}
-			w.Push = new(cloudPush)
-			return w.Push.decode(d)
-		case "pullrequest":
-			if d.Null() {
-				return nil
-			}
-			w.PullRequest = new(cloudPR)
-			return w.PullRequest.decode(d)
-		case "comment":
-			if d.Null() {
-				return nil
-			}
-			w.Comment = new(cloudComment)
-			return w.Comment.decode(d)
-		}
-		return nil
-	})
-}
-
-func (u *cloudUser) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "uuid":
-			return readString(d, &u.UUID)
-		case "nickname":
-			return readString(d, &u.Nickname)
-		case "username":
-			return readString(d, &u.Username)
-		case "display_name":
-			return readString(d, &u.DisplayName)
-		}
-		return nil
-	})
-}
-
-func (r *cloudRepo) decode(d *decoder) error {
-	return readStringIn(d, "full_name", &r.FullName)
-}
-
-func (p *cloudPush) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		if key == "changes" {
-			return readList(d, &p.Changes, func(e *cloudChange) error { return e.decode(d) })
-		}
-		return nil
-	})
-}
-
-func (c *cloudChange) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "old":
-			return c.Old.decode(d)
-		case "new":
-			return c.New.decode(d)
-		case "created":
-			return jsonwalk.ReadBool(d, &c.Created)
-		case "closed":
-			return jsonwalk.ReadBool(d, &c.Closed)
-		case "forced":
-			return jsonwalk.ReadBool(d, &c.Forced)
-		case "commits":
-			return readList(d, &c.Commits, func(e *cloudCommit) error { return e.decode(d) })
-		}
-		return nil
-	})
-}
-
-func (r *cloudRefState) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "type":
-			return readString(d, &r.Type)
-		case "name":
-			return readString(d, &r.Name)
-		case "target":
-			return readStringIn(d, "hash", &r.Hash)
-		}
-		return nil
-	})
-}
-
-func (c *cloudCommit) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "hash":
-			return readString(d, &c.Hash)
-		case "message":
-			return readString(d, &c.Message)
-		case "date":
-			return readTime(d, &c.Date)
-		case "author":
-			return c.Author.decode(d)
-		}
-		return nil
-	})
-}
-
-func (a *cloudAuthor) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "raw":
-			return readString(d, &a.Raw)
-		case "user":
-			return a.User.decode(d)
-		}
-		return nil
-	})
-}
-
-func (p *cloudPR) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "id":
-			return readInt(d, &p.ID)
-		case "title":
-			return readString(d, &p.Title)
-		case "state":
-			return readString(d, &p.State)
-		case "draft":
-			return jsonwalk.ReadBool(d, &p.Draft)
-		case "author":
-			return p.Author.decode(d)
-		case "source":
-			return p.Source.decode(d)
-		case "destination":
-			return p.Destination.decode(d)
-		case "links":
-			return readHref(d, "html", &p.HTML)
-		case "created_on":
-			return readTime(d, &p.CreatedOn)
-		case "updated_on":
-			return readTime(d, &p.UpdatedOn)
-		}
-		return nil
-	})
-}
-
-func (r *cloudPRRef) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "branch":
-			return readStringIn(d, "name", &r.Branch)
-		case "commit":
-			return readStringIn(d, "hash", &r.Commit)
-		case "repository":
-			return r.Repository.decode(d)
-		}
-		return nil
-	})
-}
-
-func (c *cloudComment) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "id":
-			return readInt64(d, &c.ID)
-		case "content":
-			return readStringIn(d, "raw", &c.Raw)
-		case "user":
-			return c.User.decode(d)
-		case "links":
-			return readHref(d, "html", &c.HTML)
-		case "created_on":
-			return readTime(d, &c.CreatedOn)
-		case "parent":
-			return readInt64In(d, "id", &c.ParentID)
-		}
-		return nil
-	})
+// decodeCloud decodes a Cloud payload and fills ev from it; on error ev is left as it was, and
+// the error wraps ErrMalformedPayload.
+func decodeCloud(ev *Event, body []byte) error {
+	var w cloudPayload
+	if err := unmarshalPayload(ev.Key, body, &w); err != nil {
+		return err
+	}
+	w.fill(ev)
+	return nil
 }
 
 // fill copies the decoded payload into ev.
@@ -298,11 +135,11 @@ func (w *cloudPayload) fill(ev *Event) {
 		c := w.Comment
 		ev.Comment = &Comment{
 			ID:       c.ID,
-			Text:     c.Raw,
-			ParentID: c.ParentID,
+			Text:     c.Content.Raw,
+			ParentID: c.Parent.ID,
 			Author:   c.User.user(),
-			URL:      c.HTML,
-			Time:     c.CreatedOn,
+			URL:      c.Links.HTML.Href,
+			Time:     c.CreatedOn.Time,
 		}
 	}
 }
@@ -334,8 +171,8 @@ func (p *cloudPush) neutral() *Push {
 		rc := RefChange{
 			Name:    shortRef(ref.Name),
 			Kind:    refKind(ref.Type, ref.Name),
-			Old:     c.Old.Hash,
-			New:     c.New.Hash,
+			Old:     c.Old.Target.Hash,
+			New:     c.New.Target.Hash,
 			Created: c.Created || (!c.Old.present() && c.New.present()),
 			Deleted: c.Closed || (!c.New.present() && c.Old.present()),
 			Forced:  c.Forced,
@@ -350,7 +187,7 @@ func (p *cloudPush) neutral() *Push {
 			rc.Commits = make([]Commit, len(c.Commits))
 			for j := range c.Commits {
 				cc := &c.Commits[j]
-				rc.Commits[j] = Commit{Hash: cc.Hash, Message: cc.Message, Author: cc.Author.user(), Time: cc.Date}
+				rc.Commits[j] = Commit{Hash: cc.Hash, Message: cc.Message, Author: cc.Author.user(), Time: cc.Date.Time}
 			}
 		}
 		push.Changes = append(push.Changes, rc)
@@ -374,17 +211,17 @@ func (p *cloudPR) neutral() *PullRequest {
 	return &PullRequest{
 		ID:          p.ID,
 		Title:       p.Title,
-		URL:         p.HTML,
+		URL:         p.Links.HTML.Href,
 		State:       prState(p.State),
 		Draft:       p.Draft,
 		Source:      p.Source.neutral(),
 		Destination: p.Destination.neutral(),
 		Author:      p.Author.user(),
-		CreatedAt:   p.CreatedOn,
-		UpdatedAt:   p.UpdatedOn,
+		CreatedAt:   p.CreatedOn.Time,
+		UpdatedAt:   p.UpdatedOn.Time,
 	}
 }
 
 func (r *cloudPRRef) neutral() PullRequestRef {
-	return PullRequestRef{Branch: r.Branch, Commit: r.Commit, Repo: r.Repository.ref()}
+	return PullRequestRef{Branch: r.Branch.Name, Commit: r.Commit.Hash, Repo: r.Repository.ref()}
 }

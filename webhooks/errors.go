@@ -1,6 +1,9 @@
 package webhooks
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by Verify, Parse, ParsePayload and the Deduper. Match them with errors.Is. None
 // of them carries a secret, a signature or a body excerpt.
@@ -22,3 +25,7 @@ var (
 	// still being processed.
 	ErrDeliveryInProgress = errors.New("webhooks: delivery in progress")
 )
+
+// errEventKeyMismatch: a Data Center body's own eventKey differs from X-Event-Key. It is refused
+// whatever the key, known or not.
+var errEventKeyMismatch = fmt.Errorf("%w: X-Event-Key differs from the body's eventKey", ErrMalformedPayload)

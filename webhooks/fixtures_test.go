@@ -155,6 +155,23 @@ var fixtures = []fixture{
 			t.Errorf("Time = %v, want %v", ev.Time, serverDate)
 		}
 	}},
+	// Data Center 10.x sends commit timestamps as ISO 8601 strings (JENKINS-76457): here the
+	// author's without the offset's colon, the committer's with it.
+	{"server_refs_changed_10x_iso_timestamps.json", bitbucket.Server, "repo:refs_changed", bitbucket.EventPush, func(t *testing.T, ev *Event) {
+		rc := oneChange(t, ev)
+		eqChange(t, rc, RefChange{Name: "main", Kind: "branch", Old: hashS1, New: hashS2})
+		if len(rc.Commits) != 1 || !rc.Commits[0].Time.Equal(time.Date(2026, 1, 2, 14, 4, 0, 0, time.UTC)) {
+			t.Errorf("commits = %+v, want one at 14:04 UTC", rc.Commits)
+		}
+	}},
+	// repo:modified has no repository member: the repository is new (old is the one before a rename).
+	{"server_repo_modified.json", bitbucket.Server, "repo:modified", "", func(t *testing.T, ev *Event) {
+		eq(t, "repo (from new)", ev.Repo, widWidgets)
+		eq(t, "actor", ev.Actor, alice)
+		if !ev.Time.Equal(serverDate) {
+			t.Errorf("Time = %v, want %v", ev.Time, serverDate)
+		}
+	}},
 	{"server_refs_changed_add.json", bitbucket.Server, "repo:refs_changed", bitbucket.EventPush, func(t *testing.T, ev *Event) {
 		eqChange(t, oneChange(t, ev), RefChange{Name: "feature/sizing", Kind: "branch", New: hashS2, Created: true})
 	}},

@@ -2,15 +2,19 @@ package webhooks
 
 import (
 	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // seedFixtures calls add with every testdata file and the key it is delivered with.
@@ -113,8 +117,7 @@ func FuzzParse(f *testing.F) {
 }
 
 // FuzzParsePayload checks what every result of ParsePayload must satisfy, for any body and key of
-// either provider. The JSON reader itself is fuzzed against encoding/json in internal/jsonwalk
-// (FuzzDecoder).
+// either provider. FuzzCloudWire and FuzzServerWire fuzz the wire-struct decodes beneath it.
 func FuzzParsePayload(f *testing.F) {
 	seedFixtures(f, func(provider bitbucket.Provider, key string, body []byte) {
 		f.Add(provider == bitbucket.Server, key, body)
@@ -165,7 +168,7 @@ func checkParsed(t *testing.T, ev *Event, err error, body []byte) {
 	if !bytes.Equal(ev.Raw, body) {
 		t.Fatal("Raw differs from the body")
 	}
-	if ev.Type != "" && ev.Type != bitbucket.EventPing && !json.Valid(body) {
+	if ev.Type != "" && ev.Type != bitbucket.EventPing && !stdjson.Valid(body) {
 		t.Fatalf("%s accepted from invalid JSON", ev.Type)
 	}
 	switch ev.Type {
@@ -190,4 +193,107 @@ func checkParsed(t *testing.T, ev *Event, err error, body []byte) {
 			}
 		}
 	}
+}
+
+// FuzzCloudWire fuzzes the decode of a Cloud body into its wire struct and the conversion to an
+// Event; see checkWireDecode.
+func FuzzCloudWire(f *testing.F) {
+	seedWire(f, bitbucket.Cloud)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkWireDecode(t, body, func(ev *Event, body []byte) error { return decodeCloud(ev, body) },
+			func(w *cloudPayload) []byte { return remarshal(t, w) }, new(cloudPayload))
+	})
+}
+
+// FuzzServerWire is FuzzCloudWire for Data Center bodies.
+func FuzzServerWire(f *testing.F) {
+	seedWire(f, bitbucket.Server)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkWireDecode(t, body, func(ev *Event, body []byte) error { return decodeServer(ev, body) },
+			func(w *serverPayload) []byte { return remarshal(t, w) }, new(serverPayload))
+	})
+}
+
+// seedWire adds every fixture of the provider, and a few hostile shapes.
+func seedWire(f *testing.F, provider bitbucket.Provider) {
+	seedFixtures(f, func(p bitbucket.Provider, _ string, body []byte) {
+		if p == provider {
+			f.Add(body)
+		}
+	})
+	for _, s := range []string{`{}`, `{"a":1,"a":2}`, `{} {}`, "{\"x\":\"\xff\"}", `[` + strings.Repeat(`[`, 20000), `{"date":1e400}`} {
+		f.Add([]byte(s))
+	}
+}
+
+// checkWireDecode asserts, for one body: decoding never panics and either fails with
+// ErrMalformedPayload (leaving the Event as it was) or accepts a body that is one valid JSON
+// document without duplicate member names; and what was decoded survives a round trip (the wire
+// struct encoded and decoded again gives the same Event), so no member is half read.
+func checkWireDecode[W any](t *testing.T, body []byte, decode func(*Event, []byte) error, encode func(*W) []byte, w *W) {
+	ev := &Event{Key: "fuzz", Raw: body}
+	err := decode(ev, body)
+	if err != nil {
+		if !errors.Is(err, ErrMalformedPayload) {
+			t.Fatalf("untyped error: %v", err)
+		}
+		if ev.Push != nil || ev.PullRequest != nil || ev.Comment != nil || ev.Repo != (bitbucket.RepoRef{}) {
+			t.Fatalf("a failed decode filled the event: %+v", ev)
+		}
+		return
+	}
+	if !jsontext.Value(body).IsValid(jsontext.AllowInvalidUTF8(true)) {
+		t.Fatalf("accepted a body that is not one JSON document without duplicate names: %q", body)
+	}
+	if err := unmarshalPayload("fuzz", body, w); err != nil {
+		t.Fatalf("second decode of the same body: %v", err)
+	}
+	again := &Event{Key: "fuzz"}
+	if err := decode(again, encode(w)); err != nil {
+		t.Fatalf("decode of the re-encoded wire struct: %v", err)
+	}
+	ev.Raw = nil
+	if !sameEvent(ev, again) {
+		t.Fatalf("round trip changed the event:\n%+v\n%+v", ev, again)
+	}
+}
+
+// remarshal encodes a wire struct as the JSON it was decoded from would have been (nil slices as
+// null, so that an absent member stays absent).
+func remarshal(t *testing.T, w any) []byte {
+	b, err := json.Marshal(w, json.FormatNilSliceAsNull(true))
+	if err != nil {
+		t.Fatalf("encoding the wire struct: %v", err)
+	}
+	return b
+}
+
+// sameEvent compares two events, dates by instant.
+func sameEvent(a, b *Event) bool {
+	norm := func(ev *Event) *Event {
+		c := *ev
+		c.Time = c.Time.UTC()
+		if ev.Push != nil {
+			p := Push{Changes: slices.Clone(ev.Push.Changes)}
+			for i := range p.Changes {
+				p.Changes[i].Commits = slices.Clone(p.Changes[i].Commits)
+				for j := range p.Changes[i].Commits {
+					p.Changes[i].Commits[j].Time = p.Changes[i].Commits[j].Time.UTC()
+				}
+			}
+			c.Push = &p
+		}
+		if ev.PullRequest != nil {
+			pr := *ev.PullRequest
+			pr.CreatedAt, pr.UpdatedAt = pr.CreatedAt.UTC(), pr.UpdatedAt.UTC()
+			c.PullRequest = &pr
+		}
+		if ev.Comment != nil {
+			cm := *ev.Comment
+			cm.Time = cm.Time.UTC()
+			c.Comment = &cm
+		}
+		return &c
+	}
+	return reflect.DeepEqual(norm(a), norm(b))
 }

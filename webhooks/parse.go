@@ -35,7 +35,8 @@ const pingKey = "diagnostics:ping"
 // The provider is told from the headers (X-Hook-UUID, X-Request-UUID or X-Attempt-Number: Cloud;
 // X-Request-Id: Data Center), else from the event key. A key with no neutral name is returned
 // with Type == "" and no error. A recognised key whose body is not the JSON it promises is
-// ErrMalformedPayload.
+// ErrMalformedPayload, and so is, for any key, a Data Center body whose own eventKey differs from
+// X-Event-Key (see the package documentation, Payloads).
 //
 // With opts.Dedupe set, a verified delivery whose id was already marked as processed is returned
 // with ErrDuplicateDelivery and an Event holding the header fields and Raw only. Parse does not
@@ -124,7 +125,8 @@ func checkSignature(body []byte, sig, key string, opts *Options) error {
 //
 // For a key with a neutral name, the body must be a JSON object of the expected shape and carry
 // the object the type promises, or decode fails with ErrMalformedPayload. For other keys decoding
-// is best effort: a body that does not decode leaves the payload fields empty.
+// is best effort: a body that does not decode leaves the payload fields empty. For every key, a
+// Data Center body whose own eventKey differs from the key is ErrMalformedPayload.
 func decode(ev *Event, body []byte) error {
 	if ev.Key == pingKey {
 		ev.Type = bitbucket.EventPing // carries no data: the body is not read
@@ -138,24 +140,16 @@ func decode(ev *Event, body []byte) error {
 		}
 		return nil
 	}
-	// One copy of the body backs every decoded string (Raw stays the caller's bytes).
-	doc := string(body)
 	var err error
 	switch ev.Provider {
 	case bitbucket.Cloud:
-		var w cloudPayload
-		if err = decodeCloud(doc, &w); err == nil {
-			w.fill(ev)
-		}
+		err = decodeCloud(ev, body)
 	default:
-		var w serverPayload
-		if err = decodeServer(doc, &w); err == nil {
-			w.fill(ev)
-		}
+		err = decodeServer(ev, body)
 	}
 	if err != nil {
-		if known {
-			return fmt.Errorf("%s: %w", ev.Key, err)
+		if known || errors.Is(err, errEventKeyMismatch) {
+			return err
 		}
 		return nil
 	}

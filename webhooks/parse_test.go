@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/jsonwalk"
 )
 
 func TestParseOptionsRequireSecretOrAllowUnsigned(t *testing.T) {
@@ -157,7 +156,7 @@ func TestParseUnknownKey(t *testing.T) {
 		repo     bitbucket.RepoRef
 	}{
 		{bitbucket.Cloud, "repo:fork", string(readFixture(t, "cloud_unknown_repo_fork.json")), acmeWidgets},
-		{bitbucket.Server, "repo:modified", `{"eventKey":"repo:modified","actor":{"id":1},"old":{},"new":{"slug":"widgets","project":{"key":"WID"}}}`, bitbucket.RepoRef{}},
+		{bitbucket.Server, "repo:modified", `{"eventKey":"repo:modified","actor":{"id":1},"old":{},"new":{"slug":"widgets","project":{"key":"WID"}}}`, widWidgets},
 		{bitbucket.Cloud, "issue:created", `not json at all`, bitbucket.RepoRef{}},
 		{bitbucket.Server, "pr:reviewer:unapproved", `{"pullRequest":"wrong type"}`, bitbucket.RepoRef{}},
 		{bitbucket.Cloud, "repo:something_new", ``, bitbucket.RepoRef{}},
@@ -367,7 +366,10 @@ func TestParseTolerantPayloads(t *testing.T) {
 	}
 }
 
-func TestWireTime(t *testing.T) {
+// TestPayloadDates reads each date form from every place a delivery carries one: the Data Center
+// delivery date and commit timestamps (epoch ms before 10.x, ISO 8601 strings from 10.x), and the
+// Cloud commit date. A date that is no date reads as zero and never fails the delivery.
+func TestPayloadDates(t *testing.T) {
 	want := time.Date(2026, 1, 2, 14, 4, 5, 0, time.UTC)
 	tests := []struct {
 		in   string
@@ -386,21 +388,35 @@ func TestWireTime(t *testing.T) {
 		{`"2026-01-02"`, time.Time{}},
 		{`"next tuesday"`, time.Time{}},
 		{`-5`, time.Time{}},
-		{`1.5e3`, time.Time{}},
 		{`true`, time.Time{}},
 		{`{}`, time.Time{}},
-		{`"`, time.Time{}},
+		{`[1]`, time.Time{}},
 	}
 	for _, tt := range tests {
-		d := jsonwalk.NewDecoder(tt.in)
-		var got time.Time
-		err := readTime(d, &got)
-		if err == nil {
-			err = d.End()
+		server := `{"eventKey":"repo:refs_changed","date":` + tt.in + `,"changes":[{"refId":"refs/heads/main","fromHash":"a","toHash":"b"}],` +
+			`"commits":[{"id":"b","authorTimestamp":` + tt.in + `,"committerTimestamp":` + tt.in + `}]}`
+		ev, err := ParsePayload(bitbucket.Server, "repo:refs_changed", []byte(server))
+		if err != nil {
+			t.Errorf("Data Center %s: %v", tt.in, err)
+		} else {
+			if !ev.Time.Equal(tt.want) {
+				t.Errorf("Data Center date %s = %v, want %v", tt.in, ev.Time, tt.want)
+			}
+			if got := ev.Push.Changes[0].Commits[0].Time; !got.Equal(tt.want) {
+				t.Errorf("Data Center authorTimestamp %s = %v, want %v", tt.in, got, tt.want)
+			}
 		}
-		if !got.Equal(tt.want) || (err != nil) != (tt.in == `"`) {
-			t.Errorf("readTime(%s) = %v, %v; want %v", tt.in, got, err, tt.want)
+		cloud := `{"push":{"changes":[{"new":{"name":"main"},"commits":[{"hash":"b","date":` + tt.in + `}]}]}}`
+		ev, err = ParsePayload(bitbucket.Cloud, "repo:push", []byte(cloud))
+		if err != nil {
+			t.Errorf("Cloud %s: %v", tt.in, err)
+		} else if got := ev.Push.Changes[0].Commits[0].Time; !got.Equal(tt.want) {
+			t.Errorf("Cloud commit date %s = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+	// A date that is not JSON at all still fails the delivery, as any invalid JSON does.
+	if _, err := ParsePayload(bitbucket.Server, "repo:refs_changed", []byte(`{"date":"}`)); !errors.Is(err, ErrMalformedPayload) {
+		t.Errorf("unterminated date string: %v, want ErrMalformedPayload", err)
 	}
 }
 

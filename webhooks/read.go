@@ -1,139 +1,102 @@
 package webhooks
 
 import (
+	"errors"
 	"fmt"
-	"time"
+	"io"
+	"strconv"
 
-	"github.com/bbconnect/bbconnect/internal/jsonwalk"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// decoder reads a delivery's JSON. It reads one string copy of the body, so that every string
-// decoded from it without escapes is a substring of that copy: no allocation per field.
-//
-// A decoder is created on the stack by decodeCloud and decodeServer and passed down by pointer to
-// direct calls only: passed to a func value (a method expression taking it, say), it would escape
-// to the heap, one more allocation per delivery. Hence the closures given to readList.
-type decoder = jsonwalk.Decoder[string]
+// payloadOptions are the JSON options every delivery body is decoded with. A delivery comes from
+// the internet: each option is chosen for that, not left to a default that may change.
+var payloadOptions = json.JoinOptions(
+	// A commit message or a display name may hold invalid UTF-8 (git does not enforce an
+	// encoding). It is not worth losing a delivery over: the bad bytes read as U+FFFD.
+	jsontext.AllowInvalidUTF8(true),
+	// A signed body with two values for one member is ambiguous: two readers of the same bytes
+	// (this package and a product's own decoding of Event.Raw, a proxy, a queue consumer) may pick
+	// different values, which is how signed payloads are smuggled. Bitbucket never sends one, so
+	// such a body is ErrMalformedPayload.
+	jsontext.AllowDuplicateNames(false),
+	// Payloads grow new members over time; the wire structs name only the members the neutral
+	// model uses, and the rest are checked for syntax and skipped.
+	json.RejectUnknownMembers(false),
+	// Member names match exactly, as Bitbucket writes them: "Push" or "EVENTKEY" is not the
+	// member the struct names, so a look-alike cannot shadow the real one.
+	json.MatchCaseInsensitiveNames(false),
+)
 
-// malformed checks, after a document was read with d, that nothing follows it; the error of the
-// reading or of the check wraps ErrMalformedPayload (and the *jsonwalk.SyntaxError or
-// *json.UnmarshalTypeError that says why).
-func malformed(d *decoder, err error) error {
-	if err == nil {
-		err = d.End()
-	}
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformedPayload, err)
+// unmarshalPayload decodes body, a whole delivery, into the wire struct w. The body is one JSON
+// document: anything after it (a second document, garbage) is an error, as is any problem the
+// options above refuse. Errors wrap ErrMalformedPayload.
+func unmarshalPayload(key string, body []byte, w any) error {
+	if err := json.Unmarshal(body, w, payloadOptions); err != nil {
+		return newPayloadError(key, err)
 	}
 	return nil
 }
 
-// The readers below store what they read in *dst; null leaves *dst as it is, as encoding/json
-// does. A value of another type is an error, but for dates.
-
-func readString(d *decoder, dst *string) error {
-	s, ok, err := d.Str()
-	if ok {
-		*dst = s
-	}
-	return err
+// payloadError is a delivery body that did not decode. Its text says where the body went wrong,
+// never what it held (member names and values are the sender's); the decoder's own error stays
+// available to errors.As.
+type payloadError struct {
+	key    string // X-Event-Key
+	reason string
+	offset int64 // byte offset in the body, -1 when unknown
+	err    error
 }
 
-func readInt(d *decoder, dst *int) error {
-	n, ok, err := d.Int(0)
-	if ok {
-		*dst = int(n)
+func newPayloadError(key string, err error) *payloadError {
+	e := &payloadError{key: key, reason: "invalid JSON", offset: -1, err: err}
+	var syn *jsontext.SyntacticError
+	var sem *json.SemanticError
+	switch {
+	case errors.As(err, &syn):
+		e.offset = syn.ByteOffset
+		if errors.Is(syn.Err, jsontext.ErrDuplicateName) {
+			e.reason = "duplicate member name"
+		}
+	case errors.As(err, &sem):
+		e.offset = sem.ByteOffset
+		// The pointer is made of the wire structs' own member names (unknown members are never
+		// decoded, so they cannot fail this way) and array indices.
+		e.reason = "wrong JSON type at " + strconv.Quote(string(sem.JSONPointer))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e.reason = "truncated JSON"
 	}
-	return err
+	return e
 }
 
-func readInt64(d *decoder, dst *int64) error {
-	n, ok, err := d.Int(64)
-	if ok {
-		*dst = n
+func (e *payloadError) Error() string {
+	if e.offset < 0 {
+		return fmt.Sprintf("%v: %s: %s", ErrMalformedPayload, e.key, e.reason)
 	}
-	return err
+	return fmt.Sprintf("%v: %s: %s (byte %d)", ErrMalformedPayload, e.key, e.reason, e.offset)
 }
 
-// readID reads an identifier given as a number (its text) or as a string.
-func readID(d *decoder, dst *string) error {
-	if d.Kind() == jsonwalk.KindNumber {
-		s, _, err := d.Number()
-		*dst = s
+// Unwrap gives ErrMalformedPayload and the decoder's error.
+func (e *payloadError) Unwrap() []error { return []error{ErrMalformedPayload, e.err} }
+
+// wireID is an identifier that Data Center sends as a number (users) and some resources as a
+// string; it keeps the text either way. null leaves it as it is; any other JSON kind is an error.
+type wireID string
+
+// UnmarshalJSONFrom reads the identifier's token.
+func (id *wireID) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch dec.PeekKind() {
+	case 'n':
+		_, err := dec.ReadToken()
 		return err
+	case '"', '0':
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		*id = wireID(tok.String()) // a string's value, a number's text
+		return nil
 	}
-	return readString(d, dst)
-}
-
-// readTime reads a date: an RFC 3339 or Data Center string, or epoch milliseconds as a number or
-// a numeric string. A date in another form, or of another type, is skipped and reads as zero: a
-// date never makes a delivery fail (malformed JSON still does).
-func readTime(d *decoder, dst *time.Time) error {
-	switch d.Kind() {
-	case jsonwalk.KindString:
-		s, _, err := d.Str()
-		*dst = parseTimeString(s)
-		return err
-	case jsonwalk.KindNumber:
-		s, _, err := d.Number()
-		*dst = epochMillis(s)
-		return err
-	}
-	return d.Skip()
-}
-
-// readList reads an array, appending an element to *list for each item and reading the item into
-// it with read; null appends nothing.
-func readList[E any](d *decoder, list *[]E, read func(*E) error) error {
-	return d.Array(func() error {
-		*list = append(*list, *new(E))
-		return read(&(*list)[len(*list)-1])
-	})
-}
-
-// readStringIn reads an object and its string member name into dst, skipping the others.
-func readStringIn(d *decoder, name string, dst *string) error {
-	return d.Object(func(key string) error {
-		if key == name {
-			return readString(d, dst)
-		}
-		return nil
-	})
-}
-
-// readInt64In reads an object and its integer member name into dst, skipping the others.
-func readInt64In(d *decoder, name string, dst *int64) error {
-	return d.Object(func(key string) error {
-		if key == name {
-			return readInt64(d, dst)
-		}
-		return nil
-	})
-}
-
-// readHref reads a Cloud links object and stores links[rel].href.
-func readHref(d *decoder, rel string, dst *string) error {
-	return d.Object(func(key string) error {
-		if key == rel {
-			return readStringIn(d, "href", dst)
-		}
-		return nil
-	})
-}
-
-// readFirstHref reads a Data Center links object and stores links[rel][0].href.
-func readFirstHref(d *decoder, rel string, dst *string) error {
-	return d.Object(func(key string) error {
-		if key != rel {
-			return nil
-		}
-		first := true
-		return d.Array(func() error {
-			if !first {
-				return nil
-			}
-			first = false
-			return readStringIn(d, "href", dst)
-		})
-	})
+	return errors.New("an id must be a number or a string")
 }

@@ -1,284 +1,124 @@
 package webhooks
 
 import (
-	"time"
+	"fmt"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/bbconnect/bbconnect/internal/jsonwalk"
+	"github.com/bbconnect/bbconnect/internal/wiretime"
 )
 
-// Bitbucket Data Center payloads (reference §2.6). Only the members the neutral model uses are
-// decoded (the JSON names are given beside each field); the rest of the body is validated and
-// skipped, and stays available in Event.Raw.
+// Bitbucket Data Center payloads (reference §2.6). The wire structs name only the members the
+// neutral model uses; the rest of the body is checked for syntax, skipped, and stays in Event.Raw.
 
 type serverPayload struct {
-	Date            time.Time      // date: "2026-01-02T15:04:05+0100"
-	Actor           serverUser     // actor
-	Repository      serverRepo     // repository
-	Changes         []serverChange // changes (repo:refs_changed); nil when absent
-	Commits         []serverCommit // commits (newer servers only)
-	PullRequest     *serverPR      // pullRequest
-	Comment         *serverComment // comment
-	CommentParentID int64          // commentParentId
+	// EventKey is the body's own event key; it must agree with X-Event-Key, which is not signed.
+	EventKey        string         `json:"eventKey"`
+	Date            wiretime.Time  `json:"date"` // "2026-01-02T15:04:05+0100"
+	Actor           serverUser     `json:"actor"`
+	Repository      serverRepo     `json:"repository"`
+	New             serverRepo     `json:"new"`     // repo:modified: the repository after the change (it has no repository member)
+	Changes         []serverChange `json:"changes"` // repo:refs_changed; nil when absent
+	Commits         []serverCommit `json:"commits"` // newer servers only
+	PullRequest     *serverPR      `json:"pullRequest"`
+	Comment         *serverComment `json:"comment"`
+	CommentParentID int64          `json:"commentParentId"`
 }
 
 type serverUser struct {
-	ID          string // id: a number (a string is accepted too)
-	Name        string // name
-	Slug        string // slug
-	DisplayName string // displayName
-	Email       string // emailAddress
+	ID          wireID `json:"id"` // a number (a string is accepted too)
+	Name        string `json:"name"`
+	Slug        string `json:"slug"`
+	DisplayName string `json:"displayName"`
+	Email       string `json:"emailAddress"`
 }
 
 type serverRepo struct {
-	Slug       string // slug
-	ProjectKey string // project.key
+	Slug    string `json:"slug"`
+	Project struct {
+		Key string `json:"key"`
+	} `json:"project"`
 }
 
 type serverChange struct {
-	RefID        string // ref.id, or refId
-	RefDisplayID string // ref.displayId
-	RefType      string // ref.type: BRANCH | TAG
-	FromHash     string // fromHash
-	ToHash       string // toHash
-	Type         string // type: ADD | UPDATE | DELETE
+	Ref struct {
+		ID        string `json:"id"`
+		DisplayID string `json:"displayId"`
+		Type      string `json:"type"` // BRANCH | TAG
+	} `json:"ref"`
+	RefID    string `json:"refId"` // older servers: the ref's id without the ref object
+	FromHash string `json:"fromHash"`
+	ToHash   string `json:"toHash"`
+	Type     string `json:"type"` // ADD | UPDATE | DELETE
 }
 
 type serverCommit struct {
-	ID              string     // id
-	Message         string     // message
-	Author          serverUser // author
-	AuthorTimestamp time.Time  // authorTimestamp: epoch ms
+	ID      string     `json:"id"`
+	Message string     `json:"message"`
+	Author  serverUser `json:"author"`
+	// AuthorTimestamp is epoch milliseconds; Data Center 10 sends an ISO 8601 string.
+	AuthorTimestamp wiretime.Time `json:"authorTimestamp"`
 }
 
 type serverPR struct {
-	ID          int         // id
-	Title       string      // title
-	State       string      // state
-	Draft       bool        // draft
-	FromRef     serverPRRef // fromRef
-	ToRef       serverPRRef // toRef
-	Author      serverUser  // author.user
-	Self        string      // links.self[0].href
-	CreatedDate time.Time   // createdDate: epoch ms; ISO strings on some newer servers
-	UpdatedDate time.Time   // updatedDate
+	ID      int         `json:"id"`
+	Title   string      `json:"title"`
+	State   string      `json:"state"`
+	Draft   bool        `json:"draft"`
+	FromRef serverPRRef `json:"fromRef"`
+	ToRef   serverPRRef `json:"toRef"`
+	Author  struct {
+		User serverUser `json:"user"` // a participant: {user, role, approved, status}
+	} `json:"author"`
+	Links struct {
+		Self []struct {
+			Href string `json:"href"`
+		} `json:"self"`
+	} `json:"links"`
+	CreatedDate wiretime.Time `json:"createdDate"` // epoch ms; ISO strings on some newer servers
+	UpdatedDate wiretime.Time `json:"updatedDate"`
 }
 
 type serverPRRef struct {
-	ID           string     // id
-	DisplayID    string     // displayId
-	LatestCommit string     // latestCommit
-	Repository   serverRepo // repository
+	ID           string     `json:"id"`
+	DisplayID    string     `json:"displayId"`
+	LatestCommit string     `json:"latestCommit"`
+	Repository   serverRepo `json:"repository"`
 }
 
 type serverComment struct {
-	ID          int64      // id
-	Text        string     // text
-	Author      serverUser // author
-	CreatedDate time.Time  // createdDate
+	ID          int64         `json:"id"`
+	Text        string        `json:"text"`
+	Author      serverUser    `json:"author"`
+	CreatedDate wiretime.Time `json:"createdDate"`
 }
 
-// decodeServer reads a Data Center payload; its errors wrap ErrMalformedPayload.
-func decodeServer(doc string, w *serverPayload) error {
-	d := jsonwalk.NewDecoder(doc)
-	return malformed(d, w.decode(d))
-}
+// repoModifiedKey is the Data Center event whose payload carries the repository as old and new.
+const repoModifiedKey = "repo:modified"
 
-func (w *serverPayload) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "date":
-			return readTime(d, &w.Date)
-		case "actor":
-			return w.Actor.decode(d)
-		case "repository":
-			return w.Repository.decode(d)
-		case "changes":
-			if d.Null() {
-				return nil
-			}
-			w.Changes = []serverChange{} // present, if empty: the delivery is a push
-			return readList(d, &w.Changes, func(e *serverChange) error { return e.decode(d) })
-		case "commits":
-			return readList(d, &w.Commits, func(e *serverCommit) error { return e.decode(d) })
-		case "pullRequest":
-			if d.Null() {
-				return nil
-			}
-			w.PullRequest = new(serverPR)
-			return w.PullRequest.decode(d)
-		case "comment":
-			if d.Null() {
-				return nil
-			}
-			w.Comment = new(serverComment)
-			return w.Comment.decode(d)
-		case "commentParentId":
-			return readInt64(d, &w.CommentParentID)
-		}
-		return nil
-	})
-}
-
-func (u *serverUser) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "id":
-			return readID(d, &u.ID)
-		case "name":
-			return readString(d, &u.Name)
-		case "slug":
-			return readString(d, &u.Slug)
-		case "displayName":
-			return readString(d, &u.DisplayName)
-		case "emailAddress":
-			return readString(d, &u.Email)
-		}
-		return nil
-	})
-}
-
-func (r *serverRepo) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "slug":
-			return readString(d, &r.Slug)
-		case "project":
-			return readStringIn(d, "key", &r.ProjectKey)
-		}
-		return nil
-	})
-}
-
-func (c *serverChange) decode(d *decoder) error {
-	refID := ""
-	err := d.Object(func(key string) error {
-		switch key {
-		case "ref":
-			return c.decodeRef(d)
-		case "refId":
-			return readString(d, &refID)
-		case "fromHash":
-			return readString(d, &c.FromHash)
-		case "toHash":
-			return readString(d, &c.ToHash)
-		case "type":
-			return readString(d, &c.Type)
-		}
-		return nil
-	})
-	if c.RefID == "" {
-		c.RefID = refID
+// decodeServer decodes a Data Center payload and fills ev from it; on error ev is left as it was,
+// and the error wraps ErrMalformedPayload. A body whose own eventKey differs from ev.Key is an
+// errEventKeyMismatch: the header is not signed, so a signed body replayed under another key
+// (pr:opened as pr:merged) is refused.
+func decodeServer(ev *Event, body []byte) error {
+	var w serverPayload
+	if err := unmarshalPayload(ev.Key, body, &w); err != nil {
+		return err
 	}
-	return err
-}
-
-// decodeRef reads the change's ref object.
-func (c *serverChange) decodeRef(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "id":
-			return readString(d, &c.RefID)
-		case "displayId":
-			return readString(d, &c.RefDisplayID)
-		case "type":
-			return readString(d, &c.RefType)
-		}
-		return nil
-	})
-}
-
-func (c *serverCommit) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "id":
-			return readString(d, &c.ID)
-		case "message":
-			return readString(d, &c.Message)
-		case "author":
-			return c.Author.decode(d)
-		case "authorTimestamp":
-			return readTime(d, &c.AuthorTimestamp)
-		}
-		return nil
-	})
-}
-
-func (p *serverPR) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "id":
-			return readInt(d, &p.ID)
-		case "title":
-			return readString(d, &p.Title)
-		case "state":
-			return readString(d, &p.State)
-		case "draft":
-			return jsonwalk.ReadBool(d, &p.Draft)
-		case "fromRef":
-			return p.FromRef.decode(d)
-		case "toRef":
-			return p.ToRef.decode(d)
-		case "author":
-			return p.Author.decodeParticipant(d)
-		case "links":
-			return readFirstHref(d, "self", &p.Self)
-		case "createdDate":
-			return readTime(d, &p.CreatedDate)
-		case "updatedDate":
-			return readTime(d, &p.UpdatedDate)
-		}
-		return nil
-	})
-}
-
-// decodeParticipant reads a participant object ({user, role, approved, status}) into its user.
-func (u *serverUser) decodeParticipant(d *decoder) error {
-	return d.Object(func(key string) error {
-		if key == "user" {
-			return u.decode(d)
-		}
-		return nil
-	})
-}
-
-func (r *serverPRRef) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "id":
-			return readString(d, &r.ID)
-		case "displayId":
-			return readString(d, &r.DisplayID)
-		case "latestCommit":
-			return readString(d, &r.LatestCommit)
-		case "repository":
-			return r.Repository.decode(d)
-		}
-		return nil
-	})
-}
-
-func (c *serverComment) decode(d *decoder) error {
-	return d.Object(func(key string) error {
-		switch key {
-		case "id":
-			return readInt64(d, &c.ID)
-		case "text":
-			return readString(d, &c.Text)
-		case "author":
-			return c.Author.decode(d)
-		case "createdDate":
-			return readTime(d, &c.CreatedDate)
-		}
-		return nil
-	})
+	if w.EventKey != "" && w.EventKey != ev.Key {
+		return fmt.Errorf("%w: %s", errEventKeyMismatch, ev.Key)
+	}
+	w.fill(ev)
+	return nil
 }
 
 // fill copies the decoded payload into ev.
 func (w *serverPayload) fill(ev *Event) {
-	ev.Time = w.Date
+	ev.Time = w.Date.Time
 	ev.Actor = w.Actor.user()
 	ev.Repo = w.Repository.ref()
+	if ev.Repo == (bitbucket.RepoRef{}) && ev.Key == repoModifiedKey {
+		ev.Repo = w.New.ref()
+	}
 	if w.Changes != nil {
 		ev.Push = w.push()
 	}
@@ -295,7 +135,7 @@ func (w *serverPayload) fill(ev *Event) {
 			Text:     c.Text,
 			ParentID: w.CommentParentID,
 			Author:   c.Author.user(),
-			Time:     c.CreatedDate,
+			Time:     c.CreatedDate.Time,
 		}
 	}
 }
@@ -309,28 +149,31 @@ func (u *serverUser) user() bitbucket.User {
 	if display == "" {
 		display = u.Name
 	}
-	return bitbucket.User{ID: u.ID, Username: username, DisplayName: display, Email: u.Email}
+	return bitbucket.User{ID: string(u.ID), Username: username, DisplayName: display, Email: u.Email}
 }
 
 func (r *serverRepo) ref() bitbucket.RepoRef {
-	if r.Slug == "" || r.ProjectKey == "" {
+	if r.Slug == "" || r.Project.Key == "" {
 		return bitbucket.RepoRef{}
 	}
-	return bitbucket.RepoRef{Namespace: r.ProjectKey, Slug: r.Slug}
+	return bitbucket.RepoRef{Namespace: r.Project.Key, Slug: r.Slug}
 }
 
 func (w *serverPayload) push() *Push {
 	push := &Push{Changes: make([]RefChange, 0, len(w.Changes))}
 	for i := range w.Changes {
 		c := &w.Changes[i]
-		full := c.RefID
-		name := c.RefDisplayID
+		full := c.Ref.ID
+		if full == "" {
+			full = c.RefID
+		}
+		name := c.Ref.DisplayID
 		if name == "" {
 			name = shortRef(full)
 		}
 		rc := RefChange{
 			Name: name,
-			Kind: refKind(c.RefType, full),
+			Kind: refKind(c.Ref.Type, full),
 			Old:  noHash(c.FromHash),
 			New:  noHash(c.ToHash),
 		}
@@ -350,7 +193,7 @@ func (w *serverPayload) push() *Push {
 		commits := make([]Commit, len(w.Commits))
 		for j := range w.Commits {
 			c := &w.Commits[j]
-			commits[j] = Commit{Hash: c.ID, Message: c.Message, Author: c.Author.user(), Time: c.AuthorTimestamp}
+			commits[j] = Commit{Hash: c.ID, Message: c.Message, Author: c.Author.user(), Time: c.AuthorTimestamp.Time}
 		}
 		push.Changes[0].Commits = commits
 	}
@@ -365,10 +208,12 @@ func (p *serverPR) neutral() *PullRequest {
 		Draft:       p.Draft,
 		Source:      p.FromRef.neutral(),
 		Destination: p.ToRef.neutral(),
-		Author:      p.Author.user(),
-		URL:         p.Self,
-		CreatedAt:   p.CreatedDate,
-		UpdatedAt:   p.UpdatedDate,
+		Author:      p.Author.User.user(),
+		CreatedAt:   p.CreatedDate.Time,
+		UpdatedAt:   p.UpdatedDate.Time,
+	}
+	if len(p.Links.Self) > 0 {
+		pr.URL = p.Links.Self[0].Href
 	}
 	return pr
 }

@@ -2,43 +2,10 @@ package webhooks
 
 import (
 	"bytes"
-	"strconv"
 	"strings"
-	"time"
 )
 
-// This file holds the helpers shared by the Cloud and Data Center wire decoders.
-
-// serverDateLayout is the Data Center date format: no colon in the zone offset
-// ("2026-01-02T15:04:05+0100"). Parsing also accepts fractional seconds after the seconds.
-const serverDateLayout = "2006-01-02T15:04:05Z0700"
-
-// parseTimeString reads a date string: RFC 3339 (Cloud), the Data Center layout, or epoch
-// milliseconds in decimal. Anything else is the zero time.
-func parseTimeString(s string) time.Time {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}
-	}
-	if s[0] != '-' && !strings.ContainsAny(s, "T:") {
-		return epochMillis(s)
-	}
-	for _, layout := range [...]string{time.RFC3339Nano, serverDateLayout} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
-}
-
-// epochMillis converts a decimal count of milliseconds since the epoch; anything else is zero.
-func epochMillis(s string) time.Time {
-	ms, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || ms <= 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms).UTC()
-}
+// This file holds the helpers shared by the Cloud and Data Center converters.
 
 // shortRef strips refs/heads/ and refs/tags/ from a ref name.
 func shortRef(name string) string {
