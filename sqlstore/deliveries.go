@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -57,6 +59,7 @@ func (d *DeliveryStore) Reserve(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
+	key = storedKey(key)
 	holder, err := auth.NewState()
 	if err != nil {
 		return err
@@ -90,6 +93,7 @@ func (d *DeliveryStore) Mark(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
+	key = storedKey(key)
 	d.forget(key)
 	_, err := d.s.exec(ctx, "mark delivery", d.s.q(`INSERT INTO {t}deliveries (delivery_key, state, holder, expires_at)
 		VALUES (?, 'done', '', {now} + ?)
@@ -105,6 +109,7 @@ func (d *DeliveryStore) Release(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
+	key = storedKey(key)
 	holder, ok := d.forget(key)
 	if !ok {
 		return nil
@@ -120,4 +125,12 @@ func (d *DeliveryStore) forget(key string) (string, bool) {
 	h, ok := d.held[key]
 	delete(d.held, key)
 	return h, ok
+}
+
+// storedKey is what the tables keep of a delivery key: its SHA-256 in hex. Keys hold NUL bytes
+// (webhooks.Event.DedupeKey separates its parts with them), which PostgreSQL's TEXT refuses, and
+// may be long; the digest is neither.
+func storedKey(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
 }

@@ -89,6 +89,7 @@ func (in *Intake) Record(ctx context.Context, ev *webhooks.Event) error {
 		}
 		key = "no-id\x00" + id
 	}
+	key = storedKey(key)
 	_, err := in.s.exec(ctx, "record delivery", in.s.q(`INSERT INTO {t}intake
 		(delivery_key, provider, event_key, delivery_id, hook_id, attempt, body, received_at,
 		 status, attempts, next_at, lease_token, lease_until, last_error)
