@@ -31,7 +31,11 @@ func TestDeliveriesThreeReplicas(t *testing.T) {
 				close(killed)
 			}
 		})
-		<-killed
+		select {
+		case <-killed:
+		default:
+			t.Fatalf("node 2 was never killed: %d of %d requests acknowledged", len(res.latencies), len(posts))
+		}
 		processStart := time.Now()
 		st := c.waitDrained(0, 60*time.Second)
 		drain := time.Since(processStart)

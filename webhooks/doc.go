@@ -21,6 +21,11 @@
 // (wrong digest, another algorithm, bad hex, wrong length) is ErrInvalidSignature; no header value
 // makes Verify panic.
 //
+// A product with many tenants sets Options.Secrets instead of Options.Secret: it picks the secrets
+// of the tenant a delivery belongs to from the request (its path or headers) before any JSON is
+// decoded, and VerifyAny accepts a delivery signed with any of them, so that a secret can be
+// rotated without refusing deliveries signed with the old one.
+//
 // # The neutral model
 //
 // Event.Type is the neutral event (bitbucket.EventPush, bitbucket.EventPullRequestOpened, ...) as
@@ -37,5 +42,10 @@
 // Bitbucket retries a delivery that failed or timed out, with the same delivery id. A Deduper
 // remembers processed delivery ids for a while, within a fixed memory bound. The handler marks a
 // delivery as processed only after its callback succeeded, so a failed delivery is processed
-// again when Bitbucket retries it.
+// again when Bitbucket retries it. A Deduper is the in-memory DeliveryStore; replicas behind a
+// load balancer share one in a database (package sqlstore), and a store that fails is answered
+// 503, never processed unreserved.
+//
+// Data Center never resends a failed delivery, so the handler's 200 must follow a durable
+// hand-off: see NewHandler for what a 5xx costs on each provider.
 package webhooks
