@@ -19,7 +19,8 @@ type IntakeOptions struct {
 	// operator (Stats counts them); default 10.
 	MaxAttempts int
 	// MinBackoff and MaxBackoff bound the wait before a failed delivery is tried again: MinBackoff
-	// after the first failure, doubling, at most MaxBackoff. Defaults 1 s and 10 minutes.
+	// after the first failure, doubling, at most MaxBackoff. Defaults 1 s and 10 minutes; a
+	// MaxBackoff below MinBackoff means the default.
 	MinBackoff, MaxBackoff time.Duration
 	// Batch is how many deliveries one claim takes; default 10.
 	Batch int

@@ -39,6 +39,7 @@ type Store struct {
 	db      *sql.DB
 	dialect Dialect
 	prefix  string
+	expand  *strings.Replacer // {t} and {now}
 }
 
 // Option configures New.
@@ -74,6 +75,11 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 			return nil, err
 		}
 	}
+	now := "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+	if dialect == Postgres {
+		now = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+	}
+	s.expand = strings.NewReplacer("{t}", s.prefix, "{now}", now)
 	s.redacted = redacted("sqlstore.Store{" + string(dialect) + ", tables " + s.prefix + "*}")
 	return s, nil
 }
@@ -85,11 +91,7 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // database clock (milliseconds since the Unix epoch) into the dialect's form. Statements hold no
 // literal question mark.
 func (s *Store) q(stmt string) string {
-	now := "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
-	if s.dialect == Postgres {
-		now = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
-	}
-	stmt = strings.NewReplacer("{t}", s.prefix, "{now}", now).Replace(stmt)
+	stmt = s.expand.Replace(stmt)
 	if s.dialect != Postgres {
 		return stmt
 	}

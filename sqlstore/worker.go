@@ -23,6 +23,9 @@ type Processor func(ctx context.Context, tx *sql.Tx, ev *webhooks.Event) error
 // counts as a failure.
 var ErrProcessorPanicked = errors.New("sqlstore: processor panicked")
 
+// maxWorkerBackoff bounds how long Work waits between claims while the database fails.
+const maxWorkerBackoff = 30 * time.Second
+
 // maxErrorText bounds the processor error kept in a row's last_error.
 const maxErrorText = 1000
 
@@ -109,7 +112,7 @@ func (in *Intake) Work(ctx context.Context, fn Processor) error {
 		}
 		switch {
 		case errors.Is(err, ErrStore) && n == 0:
-			wait = min(2*wait, max(30*time.Second, in.opts.PollInterval))
+			wait = min(max(2*wait, in.opts.PollInterval), max(maxWorkerBackoff, in.opts.PollInterval))
 		case n > 0:
 			wait = 0 // more may be due at once
 		default:
