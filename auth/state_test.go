@@ -1,8 +1,11 @@
 package auth
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -38,5 +41,38 @@ func TestStateStore(t *testing.T) {
 	c, _ := s.New()
 	if err := s.Consume(c); err != nil {
 		t.Errorf("fresh state after expiry: %v", err)
+	}
+}
+
+// TestStateStoreConsumeOnceConcurrently sends 50 callbacks with one state at once: exactly one is
+// accepted. Through the StateStore interface, as a product holding any store calls it.
+func TestStateStoreConsumeOnceConcurrently(t *testing.T) {
+	var store StateStore = NewStateStore(time.Minute)
+	st, err := store.Issue(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var ok, refused atomic.Int32
+	for range 50 {
+		wg.Go(func() {
+			switch err := store.ConsumeOnce(t.Context(), st); {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, ErrInvalidState):
+				refused.Add(1)
+			default:
+				t.Errorf("ConsumeOnce: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 1 || refused.Load() != 49 {
+		t.Errorf("%d accepted, %d refused; want 1 and 49", ok.Load(), refused.Load())
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := store.Issue(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Issue with a done context: %v", err)
 	}
 }

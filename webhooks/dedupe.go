@@ -2,9 +2,39 @@ package webhooks
 
 import (
 	"container/list"
+	"context"
 	"sync"
 	"time"
 )
+
+// DeliveryStore records which deliveries are being processed and which are done, so that a
+// delivery Bitbucket sends again is processed once. *Deduper is the in-memory one, for a single
+// process; sqlstore has one on database/sql, shared by every replica of a product.
+//
+// A delivery goes through two phases. Reserve claims its key (Event.DedupeKey) before processing;
+// then Mark records it as processed after success, or Release drops the claim after failure, so
+// that a later delivery of the same key is processed again. Reserve returns nil when the caller
+// now holds the key, ErrDuplicateDelivery when the key was already processed,
+// ErrDeliveryInProgress when another caller holds it, or any other error when the store cannot
+// tell (a database that is down): the caller must then not process the delivery, because it cannot
+// know whether another replica did. A reservation that is never settled (a replica that died)
+// lapses after a while, so that the key can be reserved again. Implementations are safe for
+// concurrent use; the empty key is never stored, and NewHandler does not ask for it.
+type DeliveryStore interface {
+	Reserve(ctx context.Context, key string) error
+	Mark(ctx context.Context, key string) error
+	Release(ctx context.Context, key string) error
+}
+
+var _ DeliveryStore = (*Deduper)(nil)
+
+// seen reports whether store knows key as processed without reserving it. Only stores that can
+// answer from memory (a *Deduper, or any store with a Seen(key string) bool method) are asked;
+// for the others the answer is false, and Reserve is where a duplicate shows.
+func seen(store DeliveryStore, key string) bool {
+	s, ok := store.(interface{ Seen(string) bool })
+	return ok && s.Seen(key)
+}
 
 // Default Deduper bounds, used by NewDeduper for a size or ttl that is zero or negative.
 const (
@@ -16,11 +46,12 @@ const (
 // timeout or a 5xx) is processed once. It holds at most size ids, forgetting the oldest first,
 // and forgets an id ttl after it was recorded. It is safe for concurrent use.
 //
-// A delivery goes through two phases. Reserve claims its id before processing; then Mark records
-// it as processed after success, or Release drops the claim after failure, so that Bitbucket's
-// retry is processed again. Seen only reports processed ids. NewHandler follows this protocol; a
-// program that calls Parse itself checks duplicates through Options.Dedupe and calls Mark (or
-// Reserve, Mark and Release) with Event.DedupeKey.
+// It is the in-memory DeliveryStore: Reserve claims an id before processing; then Mark records it
+// as processed after success, or Release drops the claim after failure, so that Bitbucket's retry
+// is processed again. Seen only reports processed ids. NewHandler follows this protocol; a program
+// that calls Parse itself gets ErrDuplicateDelivery from Parse for a processed id, and calls
+// Reserve, Mark and Release with Event.DedupeKey. A Deduper serves one process: replicas behind a
+// load balancer share a database-backed DeliveryStore instead (package sqlstore).
 type Deduper struct {
 	size int
 	ttl  time.Duration
@@ -64,8 +95,11 @@ func (d *Deduper) Seen(key string) bool {
 // Reserve claims key for processing. It returns ErrDuplicateDelivery when key was already
 // processed and ErrDeliveryInProgress when another delivery holds it; otherwise the caller must
 // later call Mark or Release. A reservation that is never settled lapses after ttl. The empty key
-// is always granted and never remembered.
-func (d *Deduper) Reserve(key string) error {
+// is always granted and never remembered. The only other error is ctx's, when it is done.
+func (d *Deduper) Reserve(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if d == nil || key == "" {
 		return nil
 	}
@@ -83,10 +117,11 @@ func (d *Deduper) Reserve(key string) error {
 	return nil
 }
 
-// Mark records key as processed now, whether or not it was reserved.
-func (d *Deduper) Mark(key string) {
+// Mark records key as processed now, whether or not it was reserved. It never fails: the error
+// is always nil, and ctx is not consulted, so that a success is never lost to a cancellation.
+func (d *Deduper) Mark(_ context.Context, key string) error {
 	if d == nil || key == "" {
-		return
+		return nil
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -96,16 +131,17 @@ func (d *Deduper) Mark(key string) {
 		e := el.Value.(*dedupeEntry)
 		e.at, e.pending = now, false
 		d.order.MoveToBack(el)
-		return
+		return nil
 	}
 	d.insert(&dedupeEntry{key: key, at: now})
+	return nil
 }
 
 // Release drops a reservation made by Reserve without marking key as processed. It does nothing
-// for a key that is already marked.
-func (d *Deduper) Release(key string) {
+// for a key that is already marked. Like Mark, it never fails and does not consult ctx.
+func (d *Deduper) Release(_ context.Context, key string) error {
 	if d == nil || key == "" {
-		return
+		return nil
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -113,6 +149,7 @@ func (d *Deduper) Release(key string) {
 		d.order.Remove(el)
 		delete(d.byKey, key)
 	}
+	return nil
 }
 
 // Len returns how many ids (processed or reserved, not yet expired) the Deduper holds.

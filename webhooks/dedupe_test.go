@@ -15,11 +15,11 @@ func TestDeduperMarkSeen(t *testing.T) {
 	if d.Seen("a") {
 		t.Fatal("new key seen")
 	}
-	d.Mark("a")
+	d.Mark(t.Context(), "a")
 	if !d.Seen("a") || d.Seen("b") {
 		t.Fatal("Seen after Mark(a): a must be seen, b not")
 	}
-	d.Mark("")
+	d.Mark(t.Context(), "")
 	if d.Seen("") || d.Len() != 1 {
 		t.Errorf("the empty key must never be remembered; Len = %d", d.Len())
 	}
@@ -27,37 +27,37 @@ func TestDeduperMarkSeen(t *testing.T) {
 
 func TestDeduperReserveProtocol(t *testing.T) {
 	d := NewDeduper(10, time.Hour)
-	if err := d.Reserve("a"); err != nil {
+	if err := d.Reserve(t.Context(), "a"); err != nil {
 		t.Fatalf("first Reserve = %v", err)
 	}
 	if d.Seen("a") {
 		t.Error("a reserved key must not be seen as processed")
 	}
-	if err := d.Reserve("a"); !errors.Is(err, ErrDeliveryInProgress) {
+	if err := d.Reserve(t.Context(), "a"); !errors.Is(err, ErrDeliveryInProgress) {
 		t.Errorf("Reserve of a reserved key = %v, want ErrDeliveryInProgress", err)
 	}
-	d.Release("a")
-	if err := d.Reserve("a"); err != nil {
+	d.Release(t.Context(), "a")
+	if err := d.Reserve(t.Context(), "a"); err != nil {
 		t.Fatalf("Reserve after Release = %v, want nil (a failed delivery is processed again)", err)
 	}
-	d.Mark("a")
-	if err := d.Reserve("a"); !errors.Is(err, ErrDuplicateDelivery) {
+	d.Mark(t.Context(), "a")
+	if err := d.Reserve(t.Context(), "a"); !errors.Is(err, ErrDuplicateDelivery) {
 		t.Errorf("Reserve of a marked key = %v, want ErrDuplicateDelivery", err)
 	}
-	d.Release("a") // must not forget a processed key
+	d.Release(t.Context(), "a") // must not forget a processed key
 	if !d.Seen("a") {
 		t.Error("Release dropped a processed key")
 	}
-	if err := d.Reserve(""); err != nil {
+	if err := d.Reserve(t.Context(), ""); err != nil {
 		t.Errorf("Reserve(\"\") = %v, want nil", err)
 	}
 }
 
 func TestDeduperNilIsNoOp(t *testing.T) {
 	var d *Deduper
-	d.Mark("a")
-	d.Release("a")
-	if d.Seen("a") || d.Reserve("a") != nil || d.Len() != 0 {
+	d.Mark(t.Context(), "a")
+	d.Release(t.Context(), "a")
+	if d.Seen("a") || d.Reserve(t.Context(), "a") != nil || d.Len() != 0 {
 		t.Error("a nil Deduper must remember nothing")
 	}
 }
@@ -65,12 +65,12 @@ func TestDeduperNilIsNoOp(t *testing.T) {
 func TestDeduperTTL(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := NewDeduper(10, time.Minute)
-		d.Mark("a")
+		d.Mark(t.Context(), "a")
 		time.Sleep(time.Minute - time.Nanosecond)
 		if !d.Seen("a") {
 			t.Fatal("forgotten before the TTL")
 		}
-		d.Mark("b")
+		d.Mark(t.Context(), "b")
 		time.Sleep(time.Nanosecond)
 		if d.Seen("a") {
 			t.Fatal("still seen at the TTL")
@@ -84,11 +84,11 @@ func TestDeduperTTL(t *testing.T) {
 func TestDeduperReservationLapses(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := NewDeduper(10, time.Minute)
-		if err := d.Reserve("a"); err != nil {
+		if err := d.Reserve(t.Context(), "a"); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(time.Minute)
-		if err := d.Reserve("a"); err != nil {
+		if err := d.Reserve(t.Context(), "a"); err != nil {
 			t.Fatalf("Reserve after an unsettled reservation lapsed = %v", err)
 		}
 	})
@@ -97,10 +97,10 @@ func TestDeduperReservationLapses(t *testing.T) {
 func TestDeduperMarkRefreshes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := NewDeduper(10, time.Minute)
-		d.Mark("a")
-		d.Mark("b")
+		d.Mark(t.Context(), "a")
+		d.Mark(t.Context(), "b")
 		time.Sleep(30 * time.Second)
-		d.Mark("a") // recorded again: its TTL restarts
+		d.Mark(t.Context(), "a") // recorded again: its TTL restarts
 		time.Sleep(45 * time.Second)
 		if !d.Seen("a") || d.Seen("b") {
 			t.Errorf("Seen a=%v b=%v, want true false", d.Seen("a"), d.Seen("b"))
@@ -112,7 +112,7 @@ func TestDeduperDefaults(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := NewDeduper(0, -1)
 		for i := range DefaultDedupeSize + 5 {
-			d.Mark(strconv.Itoa(i))
+			d.Mark(t.Context(), strconv.Itoa(i))
 		}
 		if d.Len() != DefaultDedupeSize {
 			t.Errorf("Len = %d, want the default size %d", d.Len(), DefaultDedupeSize)
@@ -131,7 +131,7 @@ func TestDeduperDefaults(t *testing.T) {
 func TestDeduperSizeBound(t *testing.T) {
 	d := NewDeduper(3, time.Hour)
 	for _, k := range []string{"a", "b", "c", "d", "e"} {
-		d.Mark(k)
+		d.Mark(t.Context(), k)
 	}
 	if d.Len() != 3 {
 		t.Fatalf("Len = %d, want 3", d.Len())
@@ -143,7 +143,7 @@ func TestDeduperSizeBound(t *testing.T) {
 	}
 	// Reservations count toward the bound too.
 	for i := range 10 {
-		_ = d.Reserve("r" + strconv.Itoa(i))
+		_ = d.Reserve(t.Context(), "r"+strconv.Itoa(i))
 	}
 	if d.Len() != 3 {
 		t.Errorf("Len with reservations = %d, want 3", d.Len())
@@ -159,7 +159,7 @@ func TestDeduperConcurrentReserve(t *testing.T) {
 	for range workers {
 		wg.Go(func() {
 			<-start
-			if d.Reserve("same") == nil {
+			if d.Reserve(t.Context(), "same") == nil {
 				granted.Add(1)
 			}
 		})
@@ -180,11 +180,11 @@ func TestDeduperConcurrentUse(t *testing.T) {
 				k := strconv.Itoa((w*7 + i) % 120)
 				switch i % 4 {
 				case 0:
-					if d.Reserve(k) == nil {
-						d.Release(k)
+					if d.Reserve(t.Context(), k) == nil {
+						d.Release(t.Context(), k)
 					}
 				case 1:
-					d.Mark(k)
+					d.Mark(t.Context(), k)
 				case 2:
 					d.Seen(k)
 				default:

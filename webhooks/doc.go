@@ -22,6 +22,11 @@
 // (wrong digest, another algorithm, bad hex, wrong length) is ErrInvalidSignature; no header value
 // makes Verify panic.
 //
+// A product with many tenants sets Options.Secrets instead of Options.Secret: it picks the secrets
+// of the tenant a delivery belongs to from the request (its path or headers) before any JSON is
+// decoded, and VerifyAny accepts a delivery signed with any of them, so that a secret can be
+// rotated without refusing deliveries signed with the old one.
+//
 // # The neutral model
 //
 // Event.Type is the neutral event (bitbucket.EventPush, bitbucket.EventPullRequestOpened, ...) as
@@ -69,5 +74,7 @@
 // Cloud's resends keep the delivery id, and a proxy may repeat a delivery on either provider. A
 // Deduper remembers processed delivery ids for a while, within a fixed memory bound. The handler
 // marks a delivery as processed only after its callback succeeded, so a delivery whose callback
-// failed is processed again when it is resent.
+// failed is processed again when it is resent. A Deduper is the in-memory DeliveryStore; replicas
+// behind a load balancer share one in a database (package sqlstore), and a store that fails is
+// answered 503, never processed unreserved.
 package webhooks

@@ -27,7 +27,7 @@ func ExampleNewHandler() {
 				fmt.Printf("%s %s: %s %s -> %.7s\n", ev.Provider, ev.Repo, c.Kind, c.Name, c.New)
 			}
 		}
-		return nil // an error here answers 500, and Bitbucket retries
+		return nil // an error answers 500: Cloud resends it at most twice, Data Center never
 	}))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

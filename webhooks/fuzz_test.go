@@ -103,7 +103,7 @@ func FuzzParse(f *testing.F) {
 		}
 		checkParsed(t, ev, err, body)
 		if err == nil {
-			d.Mark(ev.DedupeKey())
+			d.Mark(t.Context(), ev.DedupeKey())
 			r2 := newFuzzRequest(body, r.Header)
 			ev2, err2 := Parse(r2, Options{Secret: testSecret, MaxBodyBytes: 1 << 16, Dedupe: d})
 			if ev.DedupeKey() != "" && ev.Type != bitbucket.EventPing && !errors.Is(err2, ErrDuplicateDelivery) {

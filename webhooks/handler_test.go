@@ -109,7 +109,7 @@ func TestHandlerStatusCodes(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				opts.Dedupe.Mark(ev.DedupeKey())
+				opts.Dedupe.Mark(t.Context(), ev.DedupeKey())
 			}
 			code, body, allow := serve(h, r)
 			if code != tt.want || body != tt.wantBody {

@@ -38,10 +38,10 @@ const pingKey = "diagnostics:ping"
 // ErrMalformedPayload, and so is, for any key, a Data Center body whose own eventKey differs from
 // X-Event-Key (see the package documentation, Payloads).
 //
-// With opts.Dedupe set, a verified delivery whose id was already marked as processed is returned
-// with ErrDuplicateDelivery and an Event holding the header fields and Raw only. Parse does not
-// mark deliveries: call opts.Dedupe.Mark(ev.DedupeKey()) once the event is processed (NewHandler
-// does). Options that have neither Secret nor AllowUnsigned are an error wrapping
+// With opts.Dedupe set to a *Deduper, a verified delivery whose id was already marked as processed
+// is returned with ErrDuplicateDelivery and an Event holding the header fields and Raw only. Parse
+// does not reserve or mark deliveries: call opts.Dedupe.Reserve, then Mark or Release, with
+// ev.DedupeKey() (NewHandler does). Options that have neither Secret nor AllowUnsigned are an error wrapping
 // bitbucket.ErrInvalidInput. On any other error the Event is nil.
 func Parse(r *http.Request, opts Options) (*Event, error) {
 	if err := opts.check(); err != nil {
@@ -61,7 +61,7 @@ func Parse(r *http.Request, opts Options) (*Event, error) {
 	h := r.Header
 	key := strings.TrimSpace(header(h, headerEventKey))
 	sig := header(h, headerSignature)
-	if err := checkSignature(body, sig, key, &opts); err != nil {
+	if err := checkSignature(r, body, sig, key, &opts); err != nil {
 		return nil, err
 	}
 	if key == "" {
@@ -78,7 +78,7 @@ func Parse(r *http.Request, opts Options) (*Event, error) {
 	if ev.Provider == bitbucket.Server {
 		ev.DeliveryID = strings.TrimSpace(header(h, headerServerID))
 	}
-	if key != pingKey && opts.Dedupe.Seen(ev.DedupeKey()) {
+	if key != pingKey && seen(opts.Dedupe, ev.DedupeKey()) {
 		ev.Type, _ = bitbucket.EventForKey(ev.Provider, key)
 		return ev, ErrDuplicateDelivery
 	}
@@ -107,18 +107,20 @@ func ParsePayload(provider bitbucket.Provider, eventKey string, body []byte) (*E
 	return ev, nil
 }
 
-// checkSignature applies the signature policy of opts to one delivery.
-func checkSignature(body []byte, sig, key string, opts *Options) error {
+// checkSignature applies the signature policy of opts to one delivery, with the secrets
+// opts.Secrets picks for r (or opts.Secret).
+func checkSignature(r *http.Request, body []byte, sig, key string, opts *Options) error {
 	if strings.TrimSpace(sig) == "" {
 		if key == pingKey || opts.AllowUnsigned {
 			return nil
 		}
 		return ErrMissingSignature
 	}
-	if len(opts.Secret) == 0 {
-		return nil // AllowUnsigned without a secret: nothing to verify against
+	secrets, err := opts.secretsFor(r)
+	if err != nil || secrets == nil {
+		return err // secrets == nil: AllowUnsigned without a secret, nothing to verify against
 	}
-	return Verify(body, sig, opts.Secret)
+	return VerifyAny(body, sig, secrets)
 }
 
 // decode fills ev from body according to ev.Provider and ev.Key.

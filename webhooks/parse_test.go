@@ -432,7 +432,7 @@ func TestParseDuplicate(t *testing.T) {
 	if _, err := Parse(delivery(bitbucket.Cloud, "repo:push", body, testSecret), opts); err != nil {
 		t.Fatalf("second Parse before Mark: %v", err)
 	}
-	d.Mark(ev.DedupeKey())
+	d.Mark(t.Context(), ev.DedupeKey())
 	dup, err := Parse(delivery(bitbucket.Cloud, "repo:push", body, testSecret), opts)
 	if !errors.Is(err, ErrDuplicateDelivery) {
 		t.Fatalf("Parse after Mark = %v, want ErrDuplicateDelivery", err)

@@ -36,31 +36,74 @@ func Verify(body []byte, signatureHeader string, secret []byte) error {
 	if len(secret) == 0 {
 		return fmt.Errorf("%w: webhooks: empty secret", bitbucket.ErrInvalidInput)
 	}
-	h := strings.TrimSpace(signatureHeader)
-	if h == "" {
-		return ErrMissingSignature
+	got, err := parseSignature(signatureHeader)
+	if err != nil {
+		return err
 	}
-	if len(h) < len(sigPrefix) || !strings.EqualFold(h[:len(sigPrefix)], sigPrefix) {
-		if alg, _, ok := strings.Cut(h, "="); ok && alg != "" && len(alg) <= 16 && isToken(alg) {
-			return fmt.Errorf("%w: algorithm %q is not sha256", ErrInvalidSignature, strings.ToLower(alg))
-		}
-		return fmt.Errorf("%w: not in the form sha256=<hex>", ErrInvalidSignature)
-	}
-	digits := h[len(sigPrefix):]
-	if len(digits) != 2*sha256.Size {
-		return fmt.Errorf("%w: digest has %d hex digits, want %d", ErrInvalidSignature, len(digits), 2*sha256.Size)
-	}
-	var got [sha256.Size]byte
-	if !decodeHex(got[:], digits) {
-		return fmt.Errorf("%w: digest is not hex", ErrInvalidSignature)
-	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write(body)
-	var want [sha256.Size]byte
-	if !hmac.Equal(mac.Sum(want[:0]), got[:]) {
+	if !matches(body, &got, secret) {
 		return fmt.Errorf("%w: digest does not match the body", ErrInvalidSignature)
 	}
 	return nil
+}
+
+// VerifyAny checks an X-Hub-Signature header value as Verify does, against several secrets: the
+// delivery is accepted when any of them signed it, which covers a secret being rotated (the old
+// and the new one are both given until every hook has the new one). Every secret is tried, whether
+// or not an earlier one matched, so the time taken does not tell which one did. Empty secrets
+// never match; a list with no non-empty secret (a tenant with no secret configured, or none known)
+// is ErrInvalidSignature, as is a digest that matches none. VerifyAny never panics.
+func VerifyAny(body []byte, signatureHeader string, secrets [][]byte) error {
+	got, err := parseSignature(signatureHeader)
+	if err != nil {
+		return err
+	}
+	ok, tried := false, 0
+	for _, secret := range secrets {
+		if len(secret) == 0 {
+			continue
+		}
+		tried++
+		if matches(body, &got, secret) {
+			ok = true
+		}
+	}
+	switch {
+	case tried == 0:
+		return fmt.Errorf("%w: no secret to verify this delivery with", ErrInvalidSignature)
+	case !ok:
+		return fmt.Errorf("%w: digest does not match the body", ErrInvalidSignature)
+	}
+	return nil
+}
+
+// parseSignature decodes a "sha256=<hex>" header value into its digest.
+func parseSignature(signatureHeader string) (got [sha256.Size]byte, err error) {
+	h := strings.TrimSpace(signatureHeader)
+	if h == "" {
+		return got, ErrMissingSignature
+	}
+	if len(h) < len(sigPrefix) || !strings.EqualFold(h[:len(sigPrefix)], sigPrefix) {
+		if alg, _, ok := strings.Cut(h, "="); ok && alg != "" && len(alg) <= 16 && isToken(alg) {
+			return got, fmt.Errorf("%w: algorithm %q is not sha256", ErrInvalidSignature, strings.ToLower(alg))
+		}
+		return got, fmt.Errorf("%w: not in the form sha256=<hex>", ErrInvalidSignature)
+	}
+	digits := h[len(sigPrefix):]
+	if len(digits) != 2*sha256.Size {
+		return got, fmt.Errorf("%w: digest has %d hex digits, want %d", ErrInvalidSignature, len(digits), 2*sha256.Size)
+	}
+	if !decodeHex(got[:], digits) {
+		return got, fmt.Errorf("%w: digest is not hex", ErrInvalidSignature)
+	}
+	return got, nil
+}
+
+// matches reports, in constant time, whether got is the HMAC-SHA256 of body under secret.
+func matches(body []byte, got *[sha256.Size]byte, secret []byte) bool {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write(body)
+	var want [sha256.Size]byte
+	return hmac.Equal(mac.Sum(want[:0]), got[:])
 }
 
 // decodeHex decodes the 2*len(dst) hex digits of s, either case, into dst without allocating.

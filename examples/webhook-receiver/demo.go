@@ -37,13 +37,17 @@ func newDelivery(secret []byte) delivery {
 	return delivery{id: requestID(), body: body, signature: webhooks.Sign(secret, body)}
 }
 
-// selfDemo serves the receiver on a loopback port and sends it three deliveries: a signed push
-// (logged), the same delivery again (a duplicate: answered 200, not processed twice) and one with
-// a wrong signature (refused with 401). It fails unless each is answered as expected.
-func selfDemo(ctx context.Context, logger *slog.Logger, secret []byte) error {
-	logger.Info("self-demo: no -listen given; serving on a loopback port and posting a signed sample delivery to it (run with -listen :8080 to serve)")
+// selfDemo serves the receiver for two tenants on a loopback port and sends it deliveries: acme
+// is rotating its secret, so a push signed with its old secret and one signed with its new secret
+// are both processed; the first again (Bitbucket retrying) is a duplicate, answered 200 and not
+// processed twice; globex's push is processed; a delivery to globex signed with acme's secret and
+// one to an unknown tenant are refused with 401. It fails unless each is answered as expected.
+func selfDemo(ctx context.Context, logger *slog.Logger) error {
+	logger.Info("self-demo: no -listen given; serving tenants acme and globex on a loopback port and posting signed sample deliveries to /hooks/{tenant} (run with -listen :8080 to serve)")
+	acmeOld, acmeNew, globex := randomSecret(), randomSecret(), randomSecret()
+	ts := tenants{"acme": {acmeOld, acmeNew}, "globex": {globex}}
 	var processed atomic.Int32
-	srv := newServer(secret, logger, func(*webhooks.Event) { processed.Add(1) })
+	srv := newServer(ts, logger, func(*webhooks.Event) { processed.Add(1) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -56,35 +60,34 @@ func selfDemo(ctx context.Context, logger *slog.Logger, secret []byte) error {
 		<-done
 	}()
 
-	url := "http://" + ln.Addr().String() + "/"
-	d := newDelivery(secret)
-	tampered := d
-	tampered.id = requestID()
-	tampered.signature = webhooks.Sign([]byte("not the secret"), d.body)
-
+	base := "http://" + ln.Addr().String() + "/hooks/"
+	signedOld := newDelivery(acmeOld)
 	steps := []struct {
-		what string
-		d    delivery
-		want int
+		what, tenant string
+		d            delivery
+		want         int
 	}{
-		{"signed push delivery", d, http.StatusOK},
-		{"the same delivery again (Bitbucket retrying)", d, http.StatusOK},
-		{"a delivery with a wrong signature", tampered, http.StatusUnauthorized},
+		{"a push signed with acme's old secret", "acme", signedOld, http.StatusOK},
+		{"a push signed with acme's new secret", "acme", newDelivery(acmeNew), http.StatusOK},
+		{"the first push again (Bitbucket retrying)", "acme", signedOld, http.StatusOK},
+		{"a push signed with globex's secret", "globex", newDelivery(globex), http.StatusOK},
+		{"a push to globex signed with acme's secret", "globex", newDelivery(acmeNew), http.StatusUnauthorized},
+		{"a push to an unknown tenant", "initech", newDelivery(globex), http.StatusUnauthorized},
 	}
 	for _, s := range steps {
-		status, err := post(ctx, url, s.d)
+		status, err := post(ctx, base+s.tenant, s.d)
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.what, err)
 		}
-		logger.Info("self-demo: sent "+s.what, "delivery", s.d.id, "status", status)
+		logger.Info("self-demo: sent "+s.what, "tenant", s.tenant, "delivery", s.d.id, "status", status)
 		if status != s.want {
 			return fmt.Errorf("%s: answered %d, want %d", s.what, status, s.want)
 		}
 	}
-	if n := processed.Load(); n != 1 {
-		return fmt.Errorf("the handler processed %d deliveries, want exactly 1", n)
+	if n := processed.Load(); n != 3 {
+		return fmt.Errorf("the handler processed %d deliveries, want exactly 3", n)
 	}
-	logger.Info("self-demo: done; the push was processed once, the duplicate dropped and the forgery refused")
+	logger.Info("self-demo: done; both of acme's secrets were accepted, the duplicate dropped, and the deliveries signed by no secret of their tenant refused")
 	return nil
 }
 
@@ -109,8 +112,9 @@ func post(ctx context.Context, url string, d delivery) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// curlCommand is a shell command that sends a signed sample delivery to the receiver at addr.
-func curlCommand(addr net.Addr, secret []byte) string {
+// curlCommand is a shell command that sends a sample delivery, signed with secret, to tenant's
+// route on the receiver at addr.
+func curlCommand(addr net.Addr, tenant string, secret []byte) string {
 	host := "localhost"
 	port := ""
 	if tcp, ok := addr.(*net.TCPAddr); ok {
@@ -121,7 +125,7 @@ func curlCommand(addr net.Addr, secret []byte) string {
 	}
 	d := newDelivery(secret)
 	return strings.Join([]string{
-		"curl -i -X POST http://" + net.JoinHostPort(host, port) + "/",
+		"curl -i -X POST http://" + net.JoinHostPort(host, port) + "/hooks/" + tenant,
 		"  -H 'Content-Type: application/json'",
 		"  -H 'X-Event-Key: repo:refs_changed'",
 		"  -H 'X-Request-Id: " + d.id + "'",

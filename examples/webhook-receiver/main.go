@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -37,17 +38,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "webhook-receiver: unexpected argument %q (the secret goes in WEBHOOK_SECRET)\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "webhook-receiver: unexpected argument %q (secrets go in WEBHOOK_SECRET or WEBHOOK_TENANTS)\n", fs.Arg(0))
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stdout, nil))
 
-	secret, generated := []byte(getenv("WEBHOOK_SECRET")), false
-	if len(secret) == 0 {
-		secret, generated = randomSecret(), true
+	ts, err := parseTenants(getenv("WEBHOOK_TENANTS"))
+	if err != nil {
+		fmt.Fprintf(stderr, "webhook-receiver: %v\n", err)
+		return 2
+	}
+	generated := false
+	if secret := getenv("WEBHOOK_SECRET"); secret != "" {
+		ts[defaultTenant] = [][]byte{[]byte(secret)}
+	} else if len(ts) == 0 {
+		ts[defaultTenant], generated = [][]byte{randomSecret()}, true
 	}
 	if *listen == "" {
-		if err := selfDemo(ctx, logger, secret); err != nil {
+		if err := selfDemo(ctx, logger); err != nil {
 			logger.Error("self-demo failed", "err", err)
 			return 1
 		}
@@ -59,13 +67,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logger.Error("cannot listen", "addr", *listen, "err", err)
 		return 1
 	}
-	srv := newServer(secret, logger, nil)
-	logger.Info("listening for Bitbucket webhook deliveries", "addr", ln.Addr().String())
+	srv := newServer(ts, logger, nil)
+	logger.Info("listening for Bitbucket webhook deliveries", "addr", ln.Addr().String(), "tenants", strings.Join(ts.names(), ","))
+	first := ts.names()[0]
 	if generated {
-		fmt.Fprintf(stderr, "WEBHOOK_SECRET is not set: this run uses the generated secret %s\n"+
-			"Enter the same secret on the Bitbucket webhook, or set WEBHOOK_SECRET to your own.\n", secret)
+		fmt.Fprintf(stderr, "Neither WEBHOOK_SECRET nor WEBHOOK_TENANTS is set: this run uses the generated secret %s\n"+
+			"Enter the same secret on the Bitbucket webhook, or set WEBHOOK_SECRET to your own.\n", ts[first][0])
 	}
-	fmt.Fprintf(stderr, "Send a signed test delivery:\n%s\n", curlCommand(ln.Addr(), secret))
+	fmt.Fprintf(stderr, "Send a signed test delivery:\n%s\n", curlCommand(ln.Addr(), first, ts[first][0]))
 	if err := serve(ctx, srv, ln); err != nil {
 		logger.Error("server stopped", "err", err)
 		return 1

@@ -18,12 +18,18 @@ func TestSelfDemo(t *testing.T) {
 		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
 	out := stdout.String()
-	if n := strings.Count(out, `msg="webhook event"`); n != 1 {
-		t.Errorf("%d events logged, want 1 (the duplicate must be dropped):\n%s", n, out)
+	if n := strings.Count(out, `msg="webhook event"`); n != 3 {
+		t.Errorf("%d events logged, want 3 (two for acme, one for globex; the duplicate dropped):\n%s", n, out)
+	}
+	if n := strings.Count(out, "tenant=acme provider=server"); n != 2 {
+		t.Errorf("%d acme events logged, want 2 (one per secret of the rotation):\n%s", n, out)
+	}
+	if n := strings.Count(out, "status=401"); n != 2 {
+		t.Errorf("%d deliveries refused, want 2 (the wrong tenant's secret, the unknown tenant):\n%s", n, out)
 	}
 	for _, want := range []string{
-		"provider=server", "type=push", "key=repo:refs_changed", "repo=PROJ/repo", "actor=alice",
-		`changes="[branch main 1f3c5a7..8c0e2a4]"`, "status=401",
+		"tenant=globex provider=server", "type=push", "key=repo:refs_changed", "repo=PROJ/repo", "actor=alice",
+		`changes="[branch main 1f3c5a7..8c0e2a4]"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -68,35 +74,68 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestReceiverAnswers(t *testing.T) {
-	secret := []byte("test-secret")
+	acmeOld, acmeNew, globex, single := []byte("acme-old"), []byte("acme-new"), []byte("globex"), []byte("single")
+	ts := tenants{"acme": {acmeOld, acmeNew}, "globex": {globex}, defaultTenant: {single}}
 	var logs bytes.Buffer
-	srv := newServer(secret, slog.New(slog.NewTextHandler(&logs, nil)), nil)
+	srv := newServer(ts, slog.New(slog.NewTextHandler(&logs, nil)), nil)
 	if srv.ReadHeaderTimeout <= 0 {
 		t.Error("ReadHeaderTimeout is not set")
 	}
-	ts := httptest.NewServer(srv.Handler)
-	defer ts.Close()
+	hs := httptest.NewServer(srv.Handler)
+	defer hs.Close()
 
-	good := newDelivery(secret)
-	forged := newDelivery([]byte("other"))
-	unsigned := newDelivery(secret)
+	good := newDelivery(acmeOld)
+	unsigned := newDelivery(acmeOld)
 	unsigned.signature = ""
 	for _, tc := range []struct {
-		name string
-		d    delivery
-		want int
+		name, path string
+		d          delivery
+		want       int
 	}{
-		{"signed", good, http.StatusOK},
-		{"duplicate", good, http.StatusOK},
-		{"forged", forged, http.StatusUnauthorized},
-		{"unsigned", unsigned, http.StatusUnauthorized},
+		{"acme, old secret", "/hooks/acme", good, http.StatusOK},
+		{"duplicate", "/hooks/acme", good, http.StatusOK},
+		{"acme, new secret", "/hooks/acme", newDelivery(acmeNew), http.StatusOK},
+		{"globex", "/hooks/globex", newDelivery(globex), http.StatusOK},
+		{"globex signed by acme", "/hooks/globex", newDelivery(acmeNew), http.StatusUnauthorized},
+		{"unknown tenant", "/hooks/initech", newDelivery(globex), http.StatusUnauthorized},
+		{"forged", "/hooks/acme", newDelivery([]byte("other")), http.StatusUnauthorized},
+		{"unsigned", "/hooks/acme", unsigned, http.StatusUnauthorized},
+		{"default tenant on /", "/", newDelivery(single), http.StatusOK},
+		{"another path", "/elsewhere", newDelivery(single), http.StatusNotFound},
 	} {
-		status, err := post(t.Context(), ts.URL+"/", tc.d)
+		status, err := post(t.Context(), hs.URL+tc.path, tc.d)
 		if err != nil || status != tc.want {
 			t.Errorf("%s: status %d, err %v; want %d", tc.name, status, err, tc.want)
 		}
 	}
-	if n := strings.Count(logs.String(), `msg="webhook event"`); n != 1 {
-		t.Errorf("%d events logged, want 1:\n%s", n, &logs)
+	out := logs.String()
+	if n := strings.Count(out, `msg="webhook event"`); n != 4 {
+		t.Errorf("%d events logged, want 4:\n%s", n, out)
+	}
+	for _, want := range []string{"tenant=acme", "tenant=globex", "tenant=default"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no event logged with %s:\n%s", want, out)
+		}
+	}
+}
+
+func TestParseTenants(t *testing.T) {
+	ts, err := parseTenants(" acme = old , new ; globex=one;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 2 || len(ts["acme"]) != 2 || string(ts["acme"][1]) != "new" || string(ts["globex"][0]) != "one" {
+		t.Errorf("parseTenants = %q", ts)
+	}
+	for _, bad := range []string{"acme", "Acme=s3cr3t", "acme=", "acme=,", "=s3cr3t", "a/b=s3cr3t"} {
+		if _, err := parseTenants(bad); err == nil {
+			t.Errorf("parseTenants(%q) accepted", bad)
+		} else if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("parseTenants(%q): the error shows the secret: %v", bad, err)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(t.Context(), []string{"-listen", "127.0.0.1:0"}, env(map[string]string{"WEBHOOK_TENANTS": "Bad=x"}), &stdout, &stderr); code != 2 {
+		t.Errorf("bad WEBHOOK_TENANTS: exit %d, want 2", code)
 	}
 }

@@ -10,12 +10,15 @@ import (
 	"github.com/bbconnect/bbconnect/webhooks"
 )
 
-// newServer returns the HTTP server of the receiver: the webhooks handler, verifying with secret
-// and dropping duplicate deliveries, behind timeouts that a slow or hostile client cannot stretch.
-// observe, when not nil, is called after each event is logged (the self-demo counts them).
-func newServer(secret []byte, logger *slog.Logger, observe func(*webhooks.Event)) *http.Server {
+// newServer returns the HTTP server of the receiver: the webhooks handler on /hooks/{tenant} (and
+// on / for the default tenant), verifying each delivery with its tenant's secrets and dropping
+// duplicate deliveries, behind timeouts that a slow or hostile client cannot stretch. observe,
+// when not nil, is called after each event is logged (the self-demo counts them).
+func newServer(ts tenants, logger *slog.Logger, observe func(*webhooks.Event)) *http.Server {
 	opts := webhooks.Options{
-		Secret: secret,
+		// The tenant's secrets, picked from the path before the body is decoded; during a
+		// rotation a tenant has two, and a delivery signed with either is accepted.
+		Secrets: ts.secrets,
 		// Bitbucket retries a delivery that timed out or failed; remember a day of delivery ids.
 		Dedupe: webhooks.NewDeduper(10000, 24*time.Hour),
 	}
@@ -27,7 +30,8 @@ func newServer(secret []byte, logger *slog.Logger, observe func(*webhooks.Event)
 		return nil
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/", h)
+	mux.Handle("/hooks/{tenant}", withTenant(h))
+	mux.Handle("/{$}", withTenant(h))
 	return &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -41,6 +45,7 @@ func newServer(secret []byte, logger *slog.Logger, observe func(*webhooks.Event)
 // logEvent writes one record per delivery with the normalised fields a product acts on.
 func logEvent(ctx context.Context, logger *slog.Logger, ev *webhooks.Event) {
 	attrs := []slog.Attr{
+		slog.String("tenant", tenantFrom(ctx)),
 		slog.String("provider", string(ev.Provider)),
 		slog.String("type", string(ev.Type)),
 		slog.String("key", ev.Key),

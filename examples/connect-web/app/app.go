@@ -60,7 +60,7 @@ type App struct {
 	public *url.URL
 	log    *slog.Logger
 	oauth  *oauth2.Config // nil when Cloud is not configured
-	states *auth.StateStore
+	states auth.StateStore
 	dedupe *webhooks.Deduper
 	pages  pages
 	secure bool // cookies get the Secure attribute (PublicURL is https)

@@ -18,7 +18,7 @@ func (a *App) cloudConnect(w http.ResponseWriter, r *http.Request) {
 			"Set BITBUCKET_CLIENT_ID and BITBUCKET_CLIENT_SECRET to an OAuth consumer's key and secret, whose callback URL is "+a.url("/cloud/callback")+".")
 		return
 	}
-	state, err := a.states.New()
+	state, err := a.states.Issue(r.Context())
 	if err != nil {
 		a.fail(w, r, http.StatusInternalServerError, "Something went wrong", "The sign-in could not be started. Try again.")
 		return
@@ -47,7 +47,7 @@ func (a *App) cloudCallback(w http.ResponseWriter, r *http.Request) {
 		want, s.oauthState = s.oauthState, "" // one callback per start
 		a.mu.Unlock()
 	}
-	if state == "" || want == "" || subtle.ConstantTimeCompare([]byte(state), []byte(want)) != 1 || a.states.Consume(state) != nil {
+	if state == "" || want == "" || subtle.ConstantTimeCompare([]byte(state), []byte(want)) != 1 || a.states.ConsumeOnce(r.Context(), state) != nil {
 		a.log.Warn("OAuth callback refused: state mismatch")
 		a.fail(w, r, http.StatusBadRequest, "The sign-in could not be verified",
 			"This answer from Bitbucket does not belong to a sign-in started here, or it was already used or has expired. Start again from the home page.")
