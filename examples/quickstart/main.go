@@ -294,7 +294,7 @@ func seed(fake *bitbuckettest.Server, ns string) {
 	fake.PutFile(api, "main", buildConfigPath, []byte("steps:\n  - run: go test ./...\n"))
 	fake.AddBranch(api, "feature/login", "main")
 	fake.AddUser(bitbuckettest.User{Username: "alice", DisplayName: "Alice", Email: "alice@example.com"})
-	fake.AddToken(demoToken, "alice", "account", "repository", "repository:admin", "webhook", "pullrequest")
+	fake.AddToken(demoToken, "alice", "account", "repository", "webhook", "pullrequest")
 	fake.Grant("alice", bitbucket.RepoRef{Namespace: ns}, bitbucket.PermissionAdmin)
 }
 
