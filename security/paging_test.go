@@ -19,7 +19,7 @@ import (
 	"github.com/bbconnect/bbconnect/server"
 )
 
-var loopback = bitbucket.WithAllowedHosts(netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
+var allowLoopback = bitbucket.WithAllowedHosts(netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
 
 // endlessServer is a Data Center that never ends a list: every page says more follow, at a new
 // nextPageStart, with one item.
@@ -50,7 +50,7 @@ func endlessServer(t *testing.T, requests *atomic.Int64) *httptest.Server {
 func TestEndlessDataCenterListsEnd(t *testing.T) {
 	var requests atomic.Int64
 	ts := endlessServer(t, &requests)
-	c, err := server.New(ts.URL, auth.Bearer("t"), loopback, bitbucket.WithListLimits(200, 0))
+	c, err := server.New(ts.URL, auth.Bearer("t"), allowLoopback, bitbucket.WithListLimits(200, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestEndlessCloudListsEnd(t *testing.T) {
 	}))
 	t.Cleanup(ts.Close)
 	base = ts.URL
-	c, err := cloud.New(auth.Bearer("t"), loopback, bitbucket.WithBaseURL(ts.URL+"/2.0"))
+	c, err := cloud.New(auth.Bearer("t"), allowLoopback, bitbucket.WithBaseURL(ts.URL+"/2.0"))
 	if err != nil {
 		t.Fatal(err)
 	}
