@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -356,4 +357,51 @@ func normaliseLines(s string) string {
 		}
 	}
 	return "\n" + strings.Join(out, "\n") + "\n"
+}
+
+// readmeAfterConnect holds the README's "After connecting" snippets.
+func readmeAfterConnect(ctx context.Context, c bitbucket.Connector, repo bitbucket.RepoRef, dir string) error {
+	var main *bitbucket.Branch
+	for b, err := range c.ListBranches(ctx, repo, bitbucket.ListBranchesOptions{}) {
+		if err != nil {
+			return err
+		}
+		if b.Default { // exactly one branch is the default
+			main = b
+		}
+	}
+	config, err := c.GetFile(ctx, repo, main.Commit, ".ci/build.yml") // a branch, tag or commit
+	if errors.Is(err, bitbucket.ErrNotFound) {
+		config = nil // no build configuration in this repository
+	} else if err != nil {
+		return err
+	}
+	_ = config
+	status := bitbucket.CommitStatus{
+		Key:   "ci-build", // a later status with the same key replaces this one
+		State: bitbucket.BuildInProgress,
+		Name:  "CI #42",
+		URL:   "https://ci.example.com/builds/42",
+	}
+	if err := c.SetCommitStatus(ctx, repo, main.Commit, status); err != nil {
+		return err
+	}
+
+	creds, err := c.GitCredentials(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := c.GetRepository(ctx, repo)
+	if err != nil {
+		return err
+	}
+	helper := `!f() { test "$1" = get && echo "username=$BB_GIT_USER" && echo "password=$BB_GIT_PASSWORD"; }; f`
+	cmd := exec.CommandContext(ctx, "git", "-c", "credential.helper=", "-c", "credential.helper="+helper,
+		"clone", "--depth=1", r.CloneHTTP, dir)
+	cmd.Env = append(os.Environ(), "BB_GIT_USER="+creds.Username, "BB_GIT_PASSWORD="+creds.Password,
+		"GIT_TERMINAL_PROMPT=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("git clone: %v: %s", err, out)
+	}
+	return nil
 }

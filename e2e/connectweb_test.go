@@ -191,6 +191,23 @@ func TestCloudConnectFlowInBrowser(t *testing.T) {
 	}
 	screenshot(t, ctx, "cloud-hook.png")
 
+	repo := demo.CloudAdminRepos[0]
+	if b := get(t, ctx, "branches", chromedp.Text(css("#branches"))); !strings.Contains(b, "main") || !strings.Contains(b, "default") {
+		t.Errorf("branches shown: %q; want main marked default", b)
+	}
+	do(t, ctx, "report a test build",
+		chromedp.Click(css("#report-build")),
+		chromedp.WaitVisible(css("#build-result")),
+	)
+	commit := get(t, ctx, "built commit", chromedp.AttributeValue(css("#build-result"), "data-commit")).Value
+	if commit != demo.Cloud.Head(repo, "main") {
+		t.Errorf("build reported on %q, want the head of main %q", commit, demo.Cloud.Head(repo, "main"))
+	}
+	if st := demo.Cloud.Statuses(repo, commit); len(st) != 1 || st[0].State != "SUCCESSFUL" || st[0].Key != "connect-web-test" {
+		t.Errorf("statuses on the fake's commit: %+v; want one SUCCESSFUL connect-web-test", st)
+	}
+	screenshot(t, ctx, "cloud-build.png")
+
 	do(t, ctx, "push a commit",
 		chromedp.Click(css("#push")),
 		chromedp.WaitVisible(css("#deliveries tr.delivery")),
@@ -241,4 +258,19 @@ func TestSelfHostedConnectFlowInBrowser(t *testing.T) {
 		t.Errorf("%s is marked %q", notAdmin, m)
 	}
 	screenshot(t, ctx, "server-repositories.png")
+
+	do(t, ctx, "connect a repository",
+		chromedp.Click(css(`tr[data-repo="`+admin+`"] button.connect`)),
+		chromedp.WaitVisible(css("#hook-result")),
+	)
+	do(t, ctx, "report a test build",
+		chromedp.Click(css("#report-build")),
+		chromedp.WaitVisible(css("#build-result")),
+	)
+	repo := demo.ServerAdminRepos[0]
+	commit := get(t, ctx, "built commit", chromedp.AttributeValue(css("#build-result"), "data-commit")).Value
+	if st := demo.Server.Statuses(repo, commit); len(st) != 1 || st[0].State != "SUCCESSFUL" {
+		t.Errorf("statuses on the fake's commit %s: %+v; want one SUCCESSFUL", commit, st)
+	}
+	screenshot(t, ctx, "server-build.png")
 }

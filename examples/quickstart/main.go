@@ -1,6 +1,9 @@
-// Command quickstart walks the whole "connect a repository" flow through the provider-neutral
-// bitbucket.Connector: test the connection, list the repositories the user can reach, check admin
-// permission on one, and ensure the product's webhook twice (created, then unchanged).
+// Command quickstart walks the whole "connect a repository, then build" flow through the
+// provider-neutral bitbucket.Connector: test the connection, list the repositories the user can
+// reach, check admin permission on one, ensure the product's webhook twice in one run (created,
+// then unchanged), list the branches, read the build configuration from the default branch,
+// report a build on its head commit (in progress, then successful), and show the username git
+// uses over HTTPS with the connection's credentials.
 //
 // With no configuration it starts an embedded fake (Data Center by default, Cloud with
 // -provider cloud), seeds it with a project and a few repositories, and runs against it:
@@ -20,7 +23,8 @@
 //	BITBUCKET_TOKEN=... BITBUCKET_REPO=workspace/repo go run ./examples/quickstart -provider cloud
 //
 // BITBUCKET_WEBHOOK_URL sets the URL the webhook points at (default
-// https://ci.example.com/bitbucket/webhook). Real servers are changed only by the webhook step.
+// https://ci.example.com/bitbucket/webhook). Real services are changed by the webhook step, and
+// by the build-status step only with BITBUCKET_REPORT_BUILD=1.
 package main
 
 import (
@@ -32,6 +36,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/bbconnect/bbconnect/auth"
@@ -59,6 +64,7 @@ type setup struct {
 	repo    bitbucket.RepoRef
 	cleanup func()
 	where   string
+	fake    bool // the embedded fake, not a real service
 }
 
 func run(ctx context.Context, out io.Writer, provider bitbucket.Provider, getenv func(string) string) error {
@@ -77,24 +83,18 @@ func run(ctx context.Context, out io.Writer, provider bitbucket.Provider, getenv
 	}
 	defer s.cleanup()
 	fmt.Fprintf(out, "Connecting to %s\n", s.where)
-	return walk(ctx, out, s.conn, s.repo, webhookURL(getenv))
+	// The fakes are changed freely; a real repository gets a build status only when asked.
+	reportBuild := s.fake || getenv("BITBUCKET_REPORT_BUILD") == "1"
+	return walk(ctx, out, s.conn, s.repo, webhookURL(getenv), reportBuild)
 }
 
 // walk is the flow itself, written only against the neutral interface.
-func walk(ctx context.Context, out io.Writer, c bitbucket.Connector, repo bitbucket.RepoRef, hookURL string) error {
+func walk(ctx context.Context, out io.Writer, c bitbucket.Connector, repo bitbucket.RepoRef, hookURL string, reportBuild bool) error {
 	info, err := c.CheckConnection(ctx)
 	if err != nil {
 		return fmt.Errorf("test connection: %w", err)
 	}
-	who := info.User.Username
-	if who == "" {
-		who = "an access token with no user"
-	}
-	fmt.Fprintf(out, "1. Connection OK: %s", info.Provider)
-	if info.Version != "" {
-		fmt.Fprintf(out, " %s", info.Version)
-	}
-	fmt.Fprintf(out, ", acting as %s\n", who)
+	fmt.Fprintf(out, "1. Connection OK: %s, as %s\n", serviceName(info), actingAs(info.User))
 
 	fmt.Fprintf(out, "2. Repositories in %s:\n", repo.Namespace)
 	n := 0
@@ -115,7 +115,7 @@ func walk(ctx context.Context, out io.Writer, c bitbucket.Connector, repo bitbuc
 	if err != nil {
 		return fmt.Errorf("check permission: %w", err)
 	}
-	fmt.Fprintf(out, "3. Admin permission on %s: %v\n", repo, admin)
+	fmt.Fprintf(out, "3. May create webhooks on %s (admin): %s\n", repo, yesNo(admin))
 	if !admin {
 		return fmt.Errorf("admin permission on %s is needed to create webhooks", repo)
 	}
@@ -126,15 +126,109 @@ func walk(ctx context.Context, out io.Writer, c bitbucket.Connector, repo bitbuc
 		Events:      []bitbucket.Event{bitbucket.EventPush, bitbucket.EventPullRequestOpened, bitbucket.EventPullRequestUpdated},
 		Secret:      randomSecret(),
 	}
+	// Ensuring twice shows that EnsureWebhook writes only when needed: the second call finds the
+	// hook the first one created.
 	for i := range 2 {
 		hook, result, err := bitbucket.EnsureWebhook(ctx, c, repo, spec)
 		if err != nil {
 			return fmt.Errorf("ensure webhook: %w", err)
 		}
-		fmt.Fprintf(out, "%d. Ensure webhook %s: %s (id %s, signed %v)\n", 4+i, hook.URL, result, hook.ID, hook.HasSecret)
+		fmt.Fprintf(out, "%d. Webhook %s: %s (id %s, deliveries signed: %s)\n", 4+i, hook.URL, result, hook.ID, yesNo(hook.HasSecret))
 	}
+
+	fmt.Fprintf(out, "6. Branches of %s:\n", repo)
+	var defaultBranch *bitbucket.Branch
+	nb := 0
+	for b, err := range c.ListBranches(ctx, repo, bitbucket.ListBranchesOptions{}) {
+		if err != nil {
+			return fmt.Errorf("list branches: %w", err)
+		}
+		if b.Default {
+			defaultBranch = b
+		}
+		if nb++; nb <= 10 {
+			mark := ""
+			if b.Default {
+				mark = " (default)"
+			}
+			fmt.Fprintf(out, "   - %s at %s%s\n", b.Name, short(b.Commit), mark)
+		}
+	}
+	if defaultBranch == nil {
+		return fmt.Errorf("%s has no default branch", repo)
+	}
+
+	config, err := c.GetFile(ctx, repo, defaultBranch.Name, buildConfigPath)
+	switch {
+	case errors.Is(err, bitbucket.ErrNotFound):
+		fmt.Fprintf(out, "7. Build configuration %s on %s: not found\n", buildConfigPath, defaultBranch.Name)
+	case err != nil:
+		return fmt.Errorf("read build configuration: %w", err)
+	default:
+		fmt.Fprintf(out, "7. Build configuration %s on %s (%d bytes):\n", buildConfigPath, defaultBranch.Name, len(config))
+		for line := range strings.Lines(string(config)) {
+			fmt.Fprintf(out, "   | %s", line)
+		}
+	}
+
+	if reportBuild {
+		status := bitbucket.CommitStatus{Key: "bbconnect-quickstart", Name: "quickstart build",
+			URL: "https://ci.example.com/builds/1", State: bitbucket.BuildInProgress, Description: "building"}
+		for _, state := range []bitbucket.BuildState{bitbucket.BuildInProgress, bitbucket.BuildSuccessful} {
+			status.State = state
+			if err := c.SetCommitStatus(ctx, repo, defaultBranch.Commit, status); err != nil {
+				return fmt.Errorf("report build status: %w", err)
+			}
+			fmt.Fprintf(out, "8. Build status on %s: %s\n", short(defaultBranch.Commit), state)
+		}
+	} else {
+		fmt.Fprintln(out, "8. Build status: skipped (set BITBUCKET_REPORT_BUILD=1 to report one on a real server)")
+	}
+
+	creds, err := c.GitCredentials(ctx)
+	if err != nil {
+		return fmt.Errorf("git credentials: %w", err)
+	}
+	// The password is the connection's token: a product hands it to git through a credential
+	// helper, never in a URL or a log.
+	fmt.Fprintf(out, "9. git over HTTPS: user %s, password from the connection (not shown)\n", creds.Username)
 	return nil
 }
+
+// buildConfigPath is the build configuration the quickstart reads from the default branch.
+const buildConfigPath = ".bbconnect.yml"
+
+// serviceName names the service the same way on both providers.
+func serviceName(info *bitbucket.ConnectionInfo) string {
+	if info.Provider == bitbucket.Server {
+		if info.Version != "" {
+			return "Bitbucket Data Center " + info.Version
+		}
+		return "Bitbucket Data Center"
+	}
+	return "Bitbucket Cloud"
+}
+
+// actingAs names the user the credentials act as.
+func actingAs(u bitbucket.User) string {
+	switch {
+	case u.Username != "" && u.DisplayName != "":
+		return fmt.Sprintf("%s (%s)", u.Username, u.DisplayName)
+	case u.Username != "":
+		return u.Username
+	}
+	return "an access token with no user"
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// short is the abbreviated form of a commit hash.
+func short(commit string) string { return commit[:min(len(commit), 12)] }
 
 func connectServer(getenv func(string) string) (setup, error) {
 	if base := getenv("BITBUCKET_URL"); base != "" {
@@ -148,7 +242,7 @@ func connectServer(getenv func(string) string) (setup, error) {
 	fake := bitbuckettest.NewServer()
 	seed(fake, "PROJ")
 	c, err := server.New(fake.URL(), auth.Bearer(demoToken), fake.Options()...)
-	return setup{conn: c, repo: bitbucket.RepoRef{Namespace: "PROJ", Slug: "api"}, cleanup: fake.Close,
+	return setup{conn: c, repo: bitbucket.RepoRef{Namespace: "PROJ", Slug: "api"}, cleanup: fake.Close, fake: true,
 		where: "the embedded Data Center fake (set BITBUCKET_URL to use a real server)"}, err
 }
 
@@ -168,7 +262,7 @@ func connectCloud(ctx context.Context, getenv func(string) string) (setup, error
 	fake := bitbuckettest.NewCloud()
 	seed(fake, "acme")
 	c, err := cloud.New(auth.Bearer(demoToken), fake.Options()...)
-	return setup{conn: c, repo: bitbucket.RepoRef{Namespace: "acme", Slug: "api"}, cleanup: fake.Close,
+	return setup{conn: c, repo: bitbucket.RepoRef{Namespace: "acme", Slug: "api"}, cleanup: fake.Close, fake: true,
 		where: "the embedded Bitbucket Cloud fake (set BITBUCKET_REPO and credentials to use Bitbucket Cloud)"}, err
 }
 
@@ -196,8 +290,11 @@ func seed(fake *bitbuckettest.Server, ns string) {
 	for _, slug := range []string{"api", "web", "docs"} {
 		fake.AddRepository(bitbuckettest.Repository{Namespace: ns, Slug: slug, Description: "demo " + slug})
 	}
+	api := bitbucket.RepoRef{Namespace: ns, Slug: "api"}
+	fake.PutFile(api, "main", buildConfigPath, []byte("steps:\n  - run: go test ./...\n"))
+	fake.AddBranch(api, "feature/login", "main")
 	fake.AddUser(bitbuckettest.User{Username: "alice", DisplayName: "Alice", Email: "alice@example.com"})
-	fake.AddToken(demoToken, "alice", "account", "repository", "repository:admin", "webhook", "pullrequest")
+	fake.AddToken(demoToken, "alice", "account", "repository", "webhook", "pullrequest")
 	fake.Grant("alice", bitbucket.RepoRef{Namespace: ns}, bitbucket.PermissionAdmin)
 }
 

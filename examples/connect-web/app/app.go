@@ -137,6 +137,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("POST /c/{id}/connect", a.connectRepo)
 	mux.HandleFunc("GET /c/{id}/hook", a.hookPage)
 	mux.HandleFunc("POST /c/{id}/push", a.pushCommit)
+	mux.HandleFunc("POST /c/{id}/build", a.reportBuild)
 	mux.HandleFunc("GET /c/{id}/deliveries", a.deliveriesPage)
 	mux.HandleFunc("POST /webhook/{id}", a.webhook)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

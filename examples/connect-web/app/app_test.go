@@ -604,3 +604,78 @@ func TestSessionCookieIsHttpOnlyAndLax(t *testing.T) {
 		t.Errorf("Referrer-Policy %q: the OAuth callback's code could leak in a Referer", rp)
 	}
 }
+
+var builtRE = regexp.MustCompile(`id="build-result" data-commit="([0-9a-f]{40})"`)
+
+func TestReportBuildLandsOnTheDefaultBranchHead(t *testing.T) {
+	h := newHarness(t, nil)
+	c := h.client
+	id, _ := h.connectCloud(c)
+	ref := h.demo.CloudAdminRepos[0]
+	if result, r := h.connectRepo(c, id, ref.String()); result != "created" {
+		t.Fatalf("connect: %q (status %d)", result, r.status)
+	}
+	page := h.get(c, "/c/"+id+"/hook?"+url.Values{"repo": {ref.String()}}.Encode())
+	if !strings.Contains(page.body, `data-branch="main"`) || !strings.Contains(page.body, `class="default"`) {
+		t.Fatalf("the repository page lists no default branch:\n%s", page.body)
+	}
+	form := url.Values{"csrf": {h.csrf(c)}, "repo": {ref.String()}}
+	r := h.post(noRedirect(c), "/c/"+id+"/build", form)
+	if r.status != http.StatusSeeOther || !strings.Contains(r.loc, "/c/"+id+"/hook?") {
+		t.Fatalf("report build: status %d, Location %q; want 303 back to the repository page", r.status, r.loc)
+	}
+	page = h.get(c, r.loc)
+	m := builtRE.FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no build result on the page:\n%s", page.body)
+	}
+	head := h.demo.Cloud.Head(ref, "main")
+	if m[1] != head {
+		t.Errorf("build reported on %s, want the head of main %s", m[1], head)
+	}
+	if st := h.demo.Cloud.Statuses(ref, head); len(st) != 1 || st[0].State != "SUCCESSFUL" || st[0].Key != "connect-web-test" {
+		t.Errorf("statuses on the fake: %+v", st)
+	}
+	// Reloading the confirmation is a GET: nothing is reported again.
+	h.get(c, r.loc)
+	if st := h.demo.Cloud.Statuses(ref, head); len(st) != 1 {
+		t.Errorf("a reload reported again: %+v", st)
+	}
+}
+
+func TestPickerPageCostsAtMostThreeRequests(t *testing.T) {
+	for _, provider := range []string{"cloud", "server"} {
+		t.Run(provider, func(t *testing.T) {
+			h := newHarness(t, func(cfg *Config) { cfg.PageSize = maxPageSize })
+			c := h.client
+			var id string
+			fake := h.demo.Cloud
+			if provider == "cloud" {
+				id, _ = h.connectCloud(c)
+			} else {
+				fake = h.demo.Server
+				r := h.connectServer(c, h.demo.Server.URL(), h.demo.ServerToken)
+				m := connRE.FindStringSubmatch(r.url.Path)
+				if m == nil {
+					t.Fatalf("self-hosted connect landed on %s", r.url)
+				}
+				id = m[1]
+			}
+			before := fake.TotalRequests()
+			r := h.get(c, "/c/"+id+"/repos")
+			if r.status != http.StatusOK {
+				t.Fatalf("picker: status %d", r.status)
+			}
+			n := fake.TotalRequests() - before
+			t.Logf("%s picker page: %d rows, %d requests", provider, len(rows(r.body)), n)
+			if n > 3 {
+				t.Errorf("a picker page with its permissions cost %d requests, want at most 3\n%v", n, fake.RequestLog())
+			}
+			for _, row := range rows(r.body) {
+				if strings.Contains(row.html, "unknown") {
+					t.Errorf("%s: permission unknown", row.repo)
+				}
+			}
+		})
+	}
+}

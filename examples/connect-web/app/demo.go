@@ -98,7 +98,7 @@ func StartDemo(publicURL string) *Demo {
 		}
 	}
 	c.AddOAuthConsumer(d.clientID, d.clientSecret, publicURL+"/cloud/callback",
-		"account", "email", "repository", "repository:admin", "webhook", "pullrequest")
+		"account", "email", "repository", "webhook", "pullrequest")
 	c.SetOAuthUser("jane")
 
 	s := d.Server

@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -27,7 +29,16 @@ type hookPageData struct {
 	At                  time.Time
 	CanPush             bool
 	Problem             *problem
+	// Branches are the first page of the repository's branches, the default one marked;
+	// BranchesProblem says why they could not be read.
+	Branches        []*bitbucket.Branch
+	BranchesProblem *problem
+	// Built is the commit a test build was just reported on ("" when none was).
+	Built string
 }
+
+// branchesShown is how many branches the hook page lists.
+const branchesShown = 25
 
 // deliveriesPageData is the data of the deliveries page.
 type deliveriesPageData struct {
@@ -100,10 +111,67 @@ func (a *App) hookPage(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, http.StatusNotFound, "Not connected", "This repository has not been connected yet: choose it from the repository list.")
 		return
 	}
-	a.render(w, r, http.StatusOK, "hook", "Connected "+ref.String(), hookPageData{
+	data := hookPageData{
 		ConnID: conn.id, Label: conn.label(), Repo: ref.String(),
 		Hook: h.Hook, Result: h.Result, At: h.At, CanPush: conn.fake != nil,
-	})
+		Built: r.URL.Query().Get("built"),
+	}
+	ctx, cancel := a.callContext(r)
+	defer cancel()
+	page, err := conn.connector.ListBranchesPage(ctx, ref, bitbucket.ListBranchesOptions{PageSize: branchesShown})
+	if err != nil {
+		a.log.Info("branch listing failed", "connection", conn.id, "repo", ref.String(), "err", err)
+		p := explain(err)
+		data.BranchesProblem = &p
+	}
+	data.Branches = page.Items
+	a.render(w, r, http.StatusOK, "hook", "Connected "+ref.String(), data)
+}
+
+// reportBuild reports a test build, successful, on the head of a connected repository's default
+// branch, then redirects back to the repository's page (POST, redirect, GET).
+func (a *App) reportBuild(w http.ResponseWriter, r *http.Request) {
+	conn, err := a.connection(r)
+	if err != nil {
+		a.fail(w, r, http.StatusNotFound, "Connection not found", "This connection does not exist or belongs to another session.")
+		return
+	}
+	ref, ok := repoParam(r)
+	if _, found := conn.hook(ref); !ok || !found {
+		a.fail(w, r, http.StatusBadRequest, "Not connected", "Connect the repository before reporting a build on it.")
+		return
+	}
+	ctx, cancel := a.callContext(r)
+	defer cancel()
+	head, err := defaultHead(ctx, conn.connector, ref)
+	if err == nil {
+		err = conn.connector.SetCommitStatus(ctx, ref, head.Commit, bitbucket.CommitStatus{
+			Key: "connect-web-test", State: bitbucket.BuildSuccessful, Name: "connect-web test build",
+			Description: "reported from connect-web", URL: a.url("/c/" + conn.id + "/hook?" + url.Values{"repo": {ref.String()}}.Encode()),
+		})
+	}
+	if err != nil {
+		a.log.Info("build status not reported", "connection", conn.id, "repo", ref.String(), "err", err)
+		p := explain(err)
+		a.render(w, r, http.StatusBadGateway, "hook", "Connected "+ref.String(),
+			hookPageData{ConnID: conn.id, Label: conn.label(), Repo: ref.String(), Problem: &p})
+		return
+	}
+	a.log.Info("build status reported", "connection", conn.id, "repo", ref.String(), "commit", head.Commit)
+	http.Redirect(w, r, "/c/"+conn.id+"/hook?"+url.Values{"repo": {ref.String()}, "built": {head.Commit}}.Encode(), http.StatusSeeOther)
+}
+
+// defaultHead finds the repository's default branch.
+func defaultHead(ctx context.Context, c bitbucket.Connector, ref bitbucket.RepoRef) (*bitbucket.Branch, error) {
+	for b, err := range c.ListBranches(ctx, ref, bitbucket.ListBranchesOptions{}) {
+		if err != nil {
+			return nil, err
+		}
+		if b.Default {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s has no default branch", bitbucket.ErrNotFound, ref)
 }
 
 // pushCommit (demo only) makes the fake send a push delivery for a connected repository.

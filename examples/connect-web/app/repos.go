@@ -3,13 +3,9 @@ package app
 import (
 	"context"
 	"net/http"
-	"sync"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 )
-
-// permissionWorkers bounds the permission checks of one page that run at once.
-const permissionWorkers = 4
 
 // reposPage is the data of the repository picker.
 type reposPage struct {
@@ -80,23 +76,24 @@ func (a *App) repos(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "repos", "Choose repositories", page)
 }
 
-// permissions fills the permission of each row, a few checks at a time.
+// permissions fills the permission of each row with one RepositoryPermissions call: the
+// provider answers a page of repositories in a request or two, not one request per row.
 func (a *App) permissions(ctx context.Context, c bitbucket.Connector, repos []*bitbucket.Repository, rows []repoRow) {
-	sem := make(chan struct{}, permissionWorkers)
-	var wg sync.WaitGroup
+	refs := make([]bitbucket.RepoRef, len(repos))
 	for i, repo := range repos {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p, err := c.RepositoryPermission(ctx, repo.Ref)
-			if err != nil {
-				a.log.Info("permission check failed", "repo", repo.Ref.String(), "err", err)
-				rows[i].Permission = "unknown"
-				return
-			}
-			rows[i].Permission = p.String()
-			rows[i].Admin = p >= bitbucket.PermissionAdmin
-		})
+		refs[i] = repo.Ref
 	}
-	wg.Wait()
+	perms, err := c.RepositoryPermissions(ctx, refs)
+	if err != nil {
+		a.log.Info("permission check failed", "repositories", len(refs), "err", err)
+	}
+	for i, ref := range refs {
+		p, ok := perms[ref]
+		if err != nil || !ok {
+			rows[i].Permission = "unknown"
+			continue
+		}
+		rows[i].Permission = p.String()
+		rows[i].Admin = p >= bitbucket.PermissionAdmin
+	}
 }
