@@ -27,6 +27,7 @@ type Client struct {
 	creds         auth.Credentials
 	limits        paging.Limits // page and item caps of every listing
 	maxFileBytes  int64         // GetFile's cap
+	admins        *adminCache   // the workspaces the caller administers, read at most once a minute
 }
 
 var _ bitbucket.Connector = (*Client)(nil)
@@ -56,7 +57,7 @@ func New(creds auth.Credentials, opts ...bitbucket.Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{http: hc, base: hc.BaseURL(), creds: creds,
+	return &Client{http: hc, base: hc.BaseURL(), creds: creds, admins: newAdminCache(),
 		limits:       paging.Limits{MaxPages: cfg.MaxPages, MaxItems: cfg.MaxItems},
 		maxFileBytes: cfg.MaxFileBytes}, nil
 }

@@ -195,9 +195,12 @@ func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.Re
 }
 
 // adminWorkspaces returns the slugs of the workspaces the caller administers
-// (GET /user/workspaces?administrator=true). Credentials that cannot list workspaces (access
+// (GET /user/workspaces?administrator=true), or the set read in the last minute (adminCache). Credentials that cannot list workspaces (access
 // tokens) administer none that this could tell.
 func (c *Client) adminWorkspaces(ctx context.Context) (map[string]bool, error) {
+	if set, ok := c.admins.get(); ok {
+		return set, nil
+	}
 	src := paging.NextLinks(listPages[wireWorkspaceAccess](c, epListUserWorkspaces, nil, adminQuery{PageLen: maxPageLen, Administrator: true}, maxPageLen),
 		func(w *wireWorkspaceAccess) *wireWorkspaceAccess { return w })
 	admin := map[string]bool{}
@@ -212,6 +215,7 @@ func (c *Client) adminWorkspaces(ctx context.Context) (map[string]bool, error) {
 			admin[w.Workspace.Slug] = true
 		}
 	}
+	c.admins.put(admin)
 	return admin, nil
 }
 

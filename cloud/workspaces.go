@@ -206,6 +206,20 @@ func (c *Client) workspacePagesOf(pagelen int) func(context.Context, string) (pa
 			return p, fmt.Errorf("%w: these credentials cannot list workspaces (repository, project and workspace access tokens cannot); "+
 				"set ListRepositoriesOptions.Namespace: %w", bitbucket.ErrNotSupported, err)
 		}
+		if err == nil && link == "" && p.Next == "" {
+			c.admins.put(administered(p.Values)) // the whole list in one page: every flag is known
+		}
 		return p, err
 	}
+}
+
+// administered returns the slugs of the workspaces whose access says administrator.
+func administered(ws []wireWorkspaceAccess) map[string]bool {
+	set := map[string]bool{}
+	for _, w := range ws {
+		if w.Administrator && w.Workspace.Slug != "" {
+			set[w.Workspace.Slug] = true
+		}
+	}
+	return set
 }

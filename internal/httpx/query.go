@@ -2,7 +2,6 @@ package httpx
 
 import (
 	"fmt"
-	"net/url"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/google/go-querystring/query"
@@ -11,11 +10,8 @@ import (
 // encodeQuery encodes a request's query: a struct with `url:` tags, through go-querystring. Nil
 // is no query.
 func encodeQuery(q any) (string, error) {
-	switch q := q.(type) {
-	case nil:
+	if q == nil {
 		return "", nil
-	case url.Values: // TODO(structure): remove once every caller passes a tagged struct
-		return q.Encode(), nil
 	}
 	v, err := query.Values(q)
 	if err != nil {

@@ -26,7 +26,11 @@ func withLogger(buf *bytes.Buffer) option {
 }
 
 func TestNoSecretInErrorsOrLogs(t *testing.T) {
-	secretQuery := url.Values{"access_token": {secret}, "State": {secret}, "page": {"2"}}
+	secretQuery := struct {
+		AccessToken string `url:"access_token"`
+		State       string `url:"State"`
+		Page        int    `url:"page"`
+	}{secret, secret, 2}
 	mockCase := func(status int, ctype, body string) func(t *testing.T, buf *bytes.Buffer) error {
 		return func(t *testing.T, buf *bytes.Buffer) error {
 			m := newMock(t)
@@ -151,7 +155,9 @@ func TestOneLogRecordPerAttempt(t *testing.T) {
 		m.RegisterResponder("GET", `=~^`+mockBase+`/x`, sequence(&calls, 503, 200))
 		var buf bytes.Buffer
 		c := newClient(t, mockBase, auth.Bearer(secret), withTransport(m), withLogger(&buf))
-		if _, err := c.Do(t.Context(), Request{Path: "/x", Query: url.Values{"token": {secret}},
+		if _, err := c.Do(t.Context(), Request{Path: "/x", Query: struct {
+			Token string `url:"token"`
+		}{secret},
 			Header: http.Header{"X-Custom": {"header-value-1"}}}, nil); err != nil {
 			t.Fatal(err)
 		}
