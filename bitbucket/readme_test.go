@@ -35,7 +35,7 @@ import (
 // The compile-only snippet holders, referenced so that no checker reports them unused.
 var _ = []any{
 	readmeConnect, readmeCloudConnect, readmeOAuthFlow, readmeCloudCredentials, readmeSelfHosted,
-	readmeReceiver, readmeErrors, readmePages,
+	readmeReceiver, readmeErrors, readmePages, readmeAfterConnect,
 }
 
 // README: "Connect a repository".
