@@ -34,7 +34,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("webhook-receiver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "", "address to serve on, such as :8080; empty runs a self-demo and exits")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0 // -h: the usage was printed, as bbdoctor does
+	} else if err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {

@@ -73,6 +73,16 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// -h prints the usage and exits 0, like bbdoctor -h.
+func TestHelpExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"-help"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(t.Context(), args, env(nil), &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "-listen") {
+			t.Errorf("run(%q) = %d, usage %q; want 0 and the usage", args, code, stderr.String())
+		}
+	}
+}
+
 func TestReceiverAnswers(t *testing.T) {
 	acmeOld, acmeNew, globex, single := []byte("acme-old"), []byte("acme-new"), []byte("globex"), []byte("single")
 	ts := tenants{"acme": {acmeOld, acmeNew}, "globex": {globex}, defaultTenant: {single}}
