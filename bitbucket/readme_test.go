@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -404,4 +405,50 @@ func readmeAfterConnect(ctx context.Context, c bitbucket.Connector, repo bitbuck
 		return fmt.Errorf("git clone: %v: %s", err, out)
 	}
 	return nil
+}
+
+// README: "Testing with bitbuckettest", the OAuth flow on the fake. It runs.
+func TestCloudOAuthFlow(t *testing.T) {
+	fake := bitbuckettest.NewCloud()
+	defer fake.Close()
+	fake.AddUser(bitbuckettest.User{Username: "jane", DisplayName: "Jane Doe"})
+	const callback = "https://product.example.com/bitbucket/callback"
+	fake.AddOAuthConsumer("key", "secret", callback, "account", "email", "repository", "webhook", "pullrequest")
+	cfg := auth.CloudOAuth2ConfigFor(fake.OAuthSiteURL(), "key", "secret", callback)
+	// Token requests reach only public https addresses unless allowed: the fake is on loopback.
+	ctx := auth.ContextWithAllowedHosts(context.Background(), netip.MustParsePrefix("127.0.0.0/8"))
+
+	// The connect button: a fresh state, and the browser sent to the consent page.
+	states := auth.NewStateStore(10 * time.Minute)
+	state, err := states.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The user presses "Grant access"; Bitbucket redirects the browser to the callback.
+	redirect, err := fake.Approve(cfg.AuthCodeURL(state), "jane")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The callback reads code and state from its query, checks the state once, then exchanges.
+	cb, err := url.Parse(redirect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := states.Consume(cb.Query().Get("state")); err != nil {
+		t.Fatal(err) // forged or replayed
+	}
+	tok, err := auth.Exchange(ctx, cfg, cb.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := auth.NewMemoryTokenStore(tok) // a product keeps it in its database (sqlstore)
+	c, err := cloud.New(auth.OAuth2(auth.StoredTokenSource(ctx, cfg, store)), fake.Options()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := c.CheckConnection(ctx)
+	if err != nil || info.User.Username != "jane" {
+		t.Fatalf("connected as %+v, %v", info, err)
+	}
 }
