@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,12 +91,14 @@ func TestOAuthRefreshThreeReplicas(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first, err := auth.Exchange(t.Context(), cfg, code)
+		// Token requests reach only public https addresses unless allowed: the fake is on loopback.
+		allowed := auth.ContextWithAllowedHosts(t.Context(), netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128"))
+		first, err := auth.Exchange(allowed, cfg, code)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var tokenRequests atomic.Int32
-		ctx := context.WithValue(t.Context(), oauth2.HTTPClient, &http.Client{Transport: countingTransport{&tokenRequests}})
+		ctx := context.WithValue(allowed, oauth2.HTTPClient, &http.Client{Transport: countingTransport{&tokenRequests}})
 
 		rs := migrated(t, b, 3)
 		stores := make([]*sqlstore.TokenStore, len(rs))
