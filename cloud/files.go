@@ -33,8 +33,7 @@ func (c *Client) GetFile(ctx context.Context, repo bitbucket.RepoRef, ref, path 
 	var body []byte
 	req := httpx.Request{MaxBodyBytes: c.maxFileBytes, Header: http.Header{"Accept": {"*/*"}}}
 	_, err = c.doRequest(ctx, epGetFile, []string{repo.Namespace, repo.Slug, commit, path}, req, &body)
-	var ae *bitbucket.APIError
-	if errors.As(err, &ae) && ae.StatusCode >= 200 && ae.StatusCode < 300 && strings.Contains(ae.Message, "exceeds") {
+	if errors.Is(err, httpx.ErrBodyTooLarge) {
 		return nil, fmt.Errorf("%w: %s at %s is larger than %d bytes (bitbucket.WithMaxFileBytes): %w", bitbucket.ErrInvalidInput, path, ref, c.maxFileBytes, err)
 	}
 	if err != nil {
@@ -47,8 +46,8 @@ func (c *Client) GetFile(ctx context.Context, repo bitbucket.RepoRef, ref, path 
 // a slash, else the head commit of the branch, or the tag, of that name.
 func (c *Client) commitOf(ctx context.Context, repo bitbucket.RepoRef, ref string) (string, error) {
 	for seg := range strings.SplitSeq(ref, "/") {
-		if err := checkSegment("ref", seg); err != nil { // git refuses such names too
-			return "", err
+		if seg == "" || seg == "." || seg == ".." { // git refuses such names too
+			return "", fmt.Errorf("%w: ref %q has an empty, . or .. component", bitbucket.ErrInvalidInput, ref)
 		}
 	}
 	if !strings.Contains(ref, "/") {

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"fmt"
-	"net/url"
 	"strings"
 
-	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/httpx"
 )
 
 // endpoint is one row of the endpoint table: the OpenAPI operation a method implements.
@@ -46,50 +44,15 @@ var (
 	epLegacyBuildStatus = endpoint{"POST", "/build-status/latest/commits/{commitId}", "addBuildStatus"}
 )
 
-// url returns the path of e below the base URL with its {params} filled from args, in order. Each
-// argument is one escaped path segment, except {path}, whose slashes separate segments escaped one
-// by one. An empty, "." or ".." segment is refused with an error wrapping bitbucket.ErrInvalidInput,
-// so that no argument can climb out of the route.
+// url returns the path of e below the base URL with its {params} filled from args, in order
+// (httpx.Expand: each an escaped path segment, {path} one per slash; empty, "." and ".." refused),
+// under the prefix the server serves the template's API at.
 func (e endpoint) url(args ...string) (string, error) {
-	var b strings.Builder
-	b.WriteString(wirePrefix(e.path))
-	rest := strings.TrimPrefix(e.path, templatePrefix(e.path))
-	for {
-		open := strings.IndexByte(rest, '{')
-		if open < 0 {
-			b.WriteString(rest)
-			break
-		}
-		end := strings.IndexByte(rest[open:], '}')
-		if end < 0 {
-			return "", fmt.Errorf("%w: bad path template %s", bitbucket.ErrInvalidInput, e.path)
-		}
-		name := rest[open+1 : open+end]
-		b.WriteString(rest[:open])
-		rest = rest[open+end+1:]
-		if len(args) == 0 {
-			return "", fmt.Errorf("%w: %s needs {%s}", bitbucket.ErrInvalidInput, e.path, name)
-		}
-		arg := args[0]
-		args = args[1:]
-		segs := []string{arg}
-		if name == "path" {
-			segs = strings.Split(arg, "/")
-		}
-		for i, s := range segs {
-			if s == "" || s == "." || s == ".." {
-				return "", fmt.Errorf("%w: %s %q is not a usable path segment", bitbucket.ErrInvalidInput, name, s)
-			}
-			if i > 0 {
-				b.WriteByte('/')
-			}
-			b.WriteString(url.PathEscape(s))
-		}
+	p, err := httpx.Expand(strings.TrimPrefix(e.path, templatePrefix(e.path)), args...)
+	if err != nil {
+		return "", err
 	}
-	if len(args) > 0 {
-		return "", fmt.Errorf("%w: %s takes %d fewer arguments", bitbucket.ErrInvalidInput, e.path, len(args))
-	}
-	return b.String(), nil
+	return wirePrefix(e.path) + p, nil
 }
 
 // templatePrefix is the "/<api>/latest" head of a REST template, "" for a servlet path.

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/httpx"
 )
 
 // fileQuery is the query of streamRaw.
@@ -33,8 +33,7 @@ func (c *Client) GetFile(ctx context.Context, repo bitbucket.RepoRef, ref, path 
 	var body []byte
 	_, err := c.do(ctx, call{ep: epRawFile, args: repoArgs(repo, path), query: fileQuery{At: ref},
 		header: http.Header{"Accept": {"*/*"}}, maxBody: c.maxFileBytes}, &body)
-	var apiErr *bitbucket.APIError
-	if errors.As(err, &apiErr) && apiErr.StatusCode/100 == 2 && strings.Contains(apiErr.Message, "exceeds") {
+	if errors.Is(err, httpx.ErrBodyTooLarge) {
 		return nil, fmt.Errorf("%w: the file is larger than %d bytes (bitbucket.WithMaxFileBytes): %w", bitbucket.ErrInvalidInput, c.maxFileBytes, err)
 	}
 	if err != nil {

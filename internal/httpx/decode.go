@@ -12,10 +12,11 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// errBodyTooLarge is the cause of a response body longer than the cap.
-var errBodyTooLarge = errors.New("response body too large")
+// ErrBodyTooLarge is the cause of a response body longer than the cap: an *APIError for such a
+// body wraps it, so a caller with a cap of its own (GetFile) tells it apart without reading text.
+var ErrBodyTooLarge = errors.New("response body too large")
 
-// cappedReader fails with errBodyTooLarge once more than limit bytes were read, where an
+// cappedReader fails with ErrBodyTooLarge once more than limit bytes were read, where an
 // io.LimitReader would end silently and leave a truncated document looking complete.
 type cappedReader struct {
 	r     io.Reader
@@ -29,7 +30,7 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 		var one [1]byte
 		n, err := c.r.Read(one[:])
 		if n > 0 {
-			return 0, fmt.Errorf("%w: more than %d bytes", errBodyTooLarge, c.limit)
+			return 0, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, c.limit)
 		}
 		return 0, err
 	}
@@ -42,12 +43,12 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 }
 
 // readBody reads the whole body of resp, at most limit bytes: a longer one fails with
-// errBodyTooLarge, returning what was read. An announced Content-Length over the limit is refused
+// ErrBodyTooLarge, returning what was read. An announced Content-Length over the limit is refused
 // without reading; one within it is read into a buffer of exactly that size.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	switch n := resp.ContentLength; {
 	case n > limit: // announced too large: refused without reading
-		return nil, fmt.Errorf("%w: %d bytes announced, more than %d", errBodyTooLarge, n, limit)
+		return nil, fmt.Errorf("%w: %d bytes announced, more than %d", ErrBodyTooLarge, n, limit)
 	case n > 0: // announced: one buffer of exactly that size (net/http reads no further)
 		b := make([]byte, n)
 		_, err := io.ReadFull(resp.Body, b)
@@ -90,7 +91,7 @@ func (c *Client) decodeJSON(method, redactedURL string, resp *http.Response, att
 	switch {
 	case len(trimmed) > 0 && trimmed[0] == '<':
 		return htmlFail(trimmed)
-	case errors.Is(err, errBodyTooLarge):
+	case errors.Is(err, ErrBodyTooLarge):
 		return fail(fmt.Sprintf("response body exceeds %d bytes", limit), err)
 	case err != nil:
 		return fail("reading response body failed", err)

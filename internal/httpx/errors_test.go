@@ -153,7 +153,7 @@ func TestDecodeFailuresAreTyped(t *testing.T) {
 		{"HTML sniffed", "application/json", "  <!doctype html><p>hi", 0, "HTML page, not a Bitbucket API response", nil},
 		{"truncated", "application/json", `{"values":[{"slug":"a"},{"sl`, 0, "truncated JSON in response body", nil},
 		{"invalid", "application/json", `{"values": nope}`, 0, "invalid JSON in response body", nil},
-		{"oversize", "application/json", `{"values":"` + strings.Repeat("x", 4096) + `"}`, 1024, "response body exceeds 1024 bytes", errBodyTooLarge},
+		{"oversize", "application/json", `{"values":"` + strings.Repeat("x", 4096) + `"}`, 1024, "response body exceeds 1024 bytes", ErrBodyTooLarge},
 		{"wrong shape", "application/json", `{"values":42}`, 0, "response JSON does not have the expected shape", nil},
 		{"empty", "application/json", ``, 0, "empty response body where JSON was expected", nil},
 	}
@@ -256,7 +256,7 @@ func TestRawBodyOut(t *testing.T) {
 		t.Fatalf("raw %q, err %v", raw, err)
 	}
 	_, err := c.Do(t.Context(), Request{Path: "/whoami", MaxBodyBytes: 3}, &raw)
-	if !errors.Is(err, errBodyTooLarge) || asAPIError(t, err).Message != "response body exceeds 3 bytes" {
+	if !errors.Is(err, ErrBodyTooLarge) || asAPIError(t, err).Message != "response body exceeds 3 bytes" {
 		t.Errorf("oversize raw body: %v", err)
 	}
 }

@@ -15,7 +15,7 @@ func (c *Client) readRaw(method, redactedURL string, resp *http.Response, attemp
 	b, err := readBody(resp, limit)
 	if err != nil {
 		msg := "reading the response body failed"
-		if errors.Is(err, errBodyTooLarge) {
+		if errors.Is(err, ErrBodyTooLarge) {
 			msg = fmt.Sprintf("response body exceeds %d bytes", limit)
 		}
 		return &bitbucket.APIError{Provider: c.provider, StatusCode: resp.StatusCode, Method: method, URL: redactedURL,
