@@ -82,9 +82,12 @@ func (s *Server) dcOAuthExpiredLocked(cred string) bool {
 
 // AddServerOAuthClient seeds a client of the Data Center fake's OAuth 2.0 provider (an incoming
 // application link): its client id, its secret ("" for a public client, which must use PKCE), its
-// redirect URL and the scopes it may be granted (REPO_READ, REPO_WRITE, REPO_ADMIN, …). Access
-// tokens issued to it authenticate API calls as the user who approved, as Bearer tokens, capped by
-// their REPO_* scopes as AddToken's are.
+// redirect URL and the scopes it may be granted (REPO_READ, REPO_WRITE, REPO_ADMIN, …). The
+// provider serves URL()+"/rest/oauth2/latest/authorize" and ".../token", which is what
+// auth.ServerOAuth2Config(fake.URL(), …) points at; the client authenticates with client_id and
+// client_secret as form parameters. Access tokens issued to it authenticate API calls as the user
+// who approved, as Bearer tokens, capped by their REPO_* scopes as AddToken's are, until they
+// expire.
 func (s *Server) AddServerOAuthClient(clientID, secret, redirectURL string, scopes ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
