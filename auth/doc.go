@@ -33,7 +33,11 @@
 // # Rotating refresh tokens
 //
 // Bitbucket Cloud rotates refresh tokens on every use: a refreshed token that is not saved at
-// once locks the user out, and two replicas refreshing the same token race. StoredTokenSource
+// once locks the user out, and two replicas refreshing the same token race. Its access tokens
+// last 2 hours. Data Center's last 3600 s and its refresh tokens 90 days by default; whether it
+// rotates them, and whether its refresh grant needs redirect_uri, are unconfirmed, so
+// StoredTokenSource keeps the old refresh token when an answer brings none and sends the
+// configuration's redirect_uri with Data Center refresh grants. StoredTokenSource
 // serves one connection's token from a TokenStore: it refreshes once for any number of
 // concurrent callers, saves the new token with a compare-and-swap (TokenStore.Save) before anyone
 // uses it, and, when another replica won the race, adopts the winner's token instead of failing.

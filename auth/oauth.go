@@ -61,6 +61,14 @@ func CloudOAuth2ConfigFor(siteURL, clientID, clientSecret, redirectURL string) *
 // TokenContext), so a plain-http, loopback, private or metadata URL is refused when Exchange or
 // StoredTokenSource would call it, unless ContextWithAllowedHosts allows it.
 //
+// By default Data Center's access tokens last 3600 s and its refresh tokens 90 days (an
+// administrator may change both through the provider's system properties); trust expires_in.
+// Whether it rotates refresh tokens, and whether its refresh grant requires redirect_uri, are
+// unconfirmed, so StoredTokenSource handles both answers of each: it saves a new refresh token when
+// one comes and keeps the old one otherwise, and it sends redirect_uri (this config's RedirectURL)
+// with every refresh grant to a Data Center token endpoint. A refresh made otherwise, through
+// cfg.TokenSource, sends no redirect_uri.
+//
 // Data Center supports PKCE, which a public client needs and a confidential one should use too:
 //
 //	verifier := oauth2.GenerateVerifier()      // keep it with the state, server side

@@ -20,7 +20,11 @@ const (
 
 // StoredTokenSource returns a token source for one connection whose token lives in store, shared
 // by every replica of a product. It is built for Bitbucket Cloud, whose refresh tokens rotate on
-// every use: a refreshed token that is not saved at once locks the user out.
+// every use: a refreshed token that is not saved at once locks the user out. It serves Data
+// Center's OAuth 2.0 provider (ServerOAuth2Config) too, whose rotation is unconfirmed: an answer
+// with a new refresh token is saved like Cloud's, and one without keeps the refresh token it used.
+// For a Data Center configuration with a RedirectURL the refresh grant carries redirect_uri, as
+// Atlassian's examples send it, so a server that requires it works and one that does not ignores it.
 //
 //   - A valid token (oauth2's expiry margin applies) is served from memory, then from the store.
 //   - An expired one is refreshed once for any number of concurrent callers; when the store is a
@@ -137,7 +141,7 @@ func (s *storedState) refresh(ctx context.Context, old *oauth2.Token) (*oauth2.T
 	if old.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: the stored token expired and has no refresh token; authorize again", ErrTokenSource)
 	}
-	next, err := s.cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
+	next, err := s.cfg.TokenSource(withRefreshRedirect(ctx, s.cfg), &oauth2.Token{RefreshToken: old.RefreshToken}).Token()
 	if err != nil {
 		terr := tokenError("refresh", err)
 		if errors.Is(terr, ErrInvalidGrant) {

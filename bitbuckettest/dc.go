@@ -57,6 +57,7 @@ type dcState struct {
 	hookSSL    map[string]bool // sslVerificationRequired by webhook id
 	hookExtras map[string]dcHookExtras
 	requestSeq atomic.Int64
+	oauth      *dcOAuthState // the OAuth 2.0 provider (dc_oauth.go), made on first use
 }
 
 // NewServer starts a fake Bitbucket Data Center 9.4 on loopback. Its URL has the context path
@@ -152,6 +153,7 @@ func (s *Server) dcHandler() http.Handler {
 	api("PUT", "/projects/{key}/repos/{slug}/webhooks/{id}", s.dcUpdateHook)
 	api("DELETE", "/projects/{key}/repos/{slug}/webhooks/{id}", s.dcDeleteHook)
 	mux.Handle("GET "+dcContextPath+"/plugins/servlet/applinks/whoami", s.dcAuth(s.dcWhoami))
+	s.dcOAuthRoutes(mux)
 	mux.Handle("/", s.dcAuth(func(w http.ResponseWriter, r *http.Request, _ dcCaller) {
 		s.writeError(w, http.StatusNotFound, "The requested resource does not exist.", excNoSuchResource)
 	}))
@@ -193,7 +195,9 @@ func (s *Server) dcCallerOf(r *http.Request) (dcCaller, bool) {
 	var tok *token
 	switch {
 	case strings.EqualFold(scheme, "Bearer"):
-		tok = s.tokens[cred]
+		if !s.dcOAuthExpiredLocked(cred) {
+			tok = s.tokens[cred]
+		}
 	case strings.EqualFold(scheme, "Basic"):
 		raw, err := base64.StdEncoding.DecodeString(cred)
 		if err != nil {
