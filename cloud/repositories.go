@@ -3,11 +3,12 @@ package cloud
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/httpx"
@@ -36,18 +37,22 @@ const (
 	cloneSSH
 )
 
-// UnmarshalJSON recognises "https" and "ssh"; anything else, null included, is cloneOther.
-func (p *cloneProtocol) UnmarshalJSON(b []byte) error {
-	if bytes.IndexByte(b, '\\') >= 0 { // escaped characters: compare the decoded text
-		var s string
-		if json.Unmarshal(b, &s) == nil {
-			b = strconv.AppendQuote(nil, s)
+// UnmarshalJSONFrom recognises "https" and "ssh" in any case; anything else, null included, is
+// cloneOther. It reads the raw value without keeping a string.
+func (p *cloneProtocol) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	if bytes.IndexByte(v, '\\') >= 0 { // escaped characters: compare the decoded text
+		if s, err := jsontext.AppendUnquote(nil, v); err == nil {
+			v = strconv.AppendQuote(nil, string(s))
 		}
 	}
 	switch {
-	case bytes.EqualFold(b, []byte(`"https"`)):
+	case bytes.EqualFold(v, []byte(`"https"`)):
 		*p = cloneHTTPS
-	case bytes.EqualFold(b, []byte(`"ssh"`)):
+	case bytes.EqualFold(v, []byte(`"ssh"`)):
 		*p = cloneSSH
 	default:
 		*p = cloneOther

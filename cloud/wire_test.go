@@ -1,12 +1,12 @@
 package cloud
 
 import (
-	"encoding/json"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/httpx"
 	"github.com/bbconnect/bbconnect/internal/paging"
 )
 
@@ -14,7 +14,7 @@ import (
 // a listing does.
 func decodeRepositoryPage(data []byte) ([]*bitbucket.Repository, string, error) {
 	var p paging.CloudPage[wireRepository]
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := httpx.Unmarshal(data, &p); err != nil {
 		return nil, "", err
 	}
 	out := make([]*bitbucket.Repository, len(p.Values))
@@ -93,13 +93,13 @@ func FuzzRefAndHookPages(f *testing.F) {
 	f.Add([]byte(`{"values":[{"uuid":"{1}","events":["repo:push",null],"created_at":12,"secret_set":true}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var refs paging.CloudPage[wireRef]
-		if json.Unmarshal(data, &refs) == nil {
+		if httpx.Unmarshal(data, &refs) == nil {
 			for i := range refs.Values {
 				_ = toTag(&refs.Values[i])
 			}
 		}
 		var hooks paging.CloudPage[wireHook]
-		if json.Unmarshal(data, &hooks) == nil {
+		if httpx.Unmarshal(data, &hooks) == nil {
 			for i := range hooks.Values {
 				if toWebhook(&hooks.Values[i]) == nil {
 					t.Fatal("nil webhook")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/bbconnect/bbconnect/internal/httpx"
 	"github.com/bbconnect/bbconnect/internal/paging"
 )
 
@@ -17,7 +18,7 @@ func FuzzRepositoryPage(f *testing.F) {
 	f.Add([]byte(`{"values":null,"nextPageStart":null,"limit":-1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p paging.ServerPage[wireRepository]
-		if json.Unmarshal(data, &p) != nil {
+		if httpx.Unmarshal(data, &p) != nil {
 			return
 		}
 		for i := range p.Values {
@@ -35,7 +36,7 @@ func FuzzWebhookPage(f *testing.F) {
 	f.Add([]byte(`{"values":[{"id":2,"createdDate":"2026-06-01T10:00:00+0000","updatedDate":"bad"}],"isLastPage":true}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var p paging.ServerPage[wireWebhook]
-		if json.Unmarshal(data, &p) != nil {
+		if httpx.Unmarshal(data, &p) != nil {
 			return
 		}
 		for i := range p.Values {

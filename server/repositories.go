@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/paging"
 )
@@ -47,10 +49,14 @@ const (
 	cloneSSH
 )
 
-// UnmarshalJSON reads "http" or "https" as cloneHTTP and "ssh" as cloneSSH, anything else as
-// cloneOther, without keeping the text.
-func (k *cloneLinkKind) UnmarshalJSON(b []byte) error {
-	switch string(b) {
+// UnmarshalJSONFrom reads "http" or "https" as cloneHTTP and "ssh" as cloneSSH, anything else as
+// cloneOther, from the raw value without keeping the text.
+func (k *cloneLinkKind) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	switch string(v) {
 	case `"http"`, `"https"`:
 		*k = cloneHTTP
 	case `"ssh"`:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/go-json-experiment/json"
@@ -62,6 +63,31 @@ func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
+// bodyBuffers recycles the buffers JSON bodies are read into. Decoding copies every value out
+// (strings, numbers; no wire struct keeps a raw jsontext.Value of a 2xx body), so a buffer is
+// free again once the body is decoded: a listing of many pages reads them all into one buffer,
+// where each page of unknown length (chunked) would otherwise grow a fresh one by doubling.
+var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer kept for reuse; a larger one is left to the collector.
+const maxPooledBody = 4 << 20
+
+// readPooled reads the whole body of resp into buf, at most limit bytes, as readBody does.
+func readPooled(buf *bytes.Buffer, resp *http.Response, limit int64) error {
+	n := resp.ContentLength
+	if n > limit { // announced too large: refused without reading
+		return fmt.Errorf("%w: %d bytes announced, more than %d", ErrBodyTooLarge, n, limit)
+	}
+	if n > 0 {
+		buf.Grow(int(n) + bytes.MinRead) // ReadFrom then never grows it
+	}
+	_, err := buf.ReadFrom(&cappedReader{r: resp.Body, left: limit, limit: limit})
+	if err == nil && n > 0 && int64(buf.Len()) < n {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
 // decodeJSON reads the body of a 2xx response once, at most limit bytes, and decodes those bytes
 // once into out (decodeOptions). Every failure is an *APIError whose Message says what was
 // wrong: an HTML page, an empty, truncated, invalid or oversize body (trailing data after the
@@ -86,7 +112,15 @@ func (c *Client) decodeJSON(method, redactedURL string, resp *http.Response, att
 		page, _ := readCapped(resp.Body, maxErrorBody)
 		return htmlFail(page)
 	}
-	body, err := readBody(resp, limit)
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			bodyBuffers.Put(buf)
+		}
+	}()
+	err := readPooled(buf, resp, limit)
+	body := buf.Bytes()
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	switch {
 	case len(trimmed) > 0 && trimmed[0] == '<':
@@ -98,7 +132,7 @@ func (c *Client) decodeJSON(method, redactedURL string, resp *http.Response, att
 	case len(trimmed) == 0:
 		return fail("empty response body where JSON was expected", nil)
 	}
-	err = json.Unmarshal(body, out, decodeOptions)
+	err = Unmarshal(body, out)
 	var se *jsontext.SyntacticError
 	var te *json.SemanticError
 	switch {

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
-	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -113,13 +112,13 @@ type dcError struct {
 // is left to the caller, which quotes it as text.
 func fillFromJSON(e *bitbucket.APIError, body []byte) bool {
 	var top map[string]jsontext.Value
-	if unmarshal(body, &top) != nil {
+	if Unmarshal(body, &top) != nil {
 		return false
 	}
 	// Cloud: {"type":"error","error":{"message":..,"detail":..,"data":{..}}}
 	if raw, ok := top["error"]; ok {
 		var ce cloudError
-		if unmarshal(raw, &ce) == nil && len(raw) > 0 && raw[0] == '{' {
+		if Unmarshal(raw, &ce) == nil && len(raw) > 0 && raw[0] == '{' {
 			e.Message = clean(str(ce.Message), maxMessageLen)
 			e.Code = clean(firstNonEmpty(str(ce.Code), str(ce.Data["key"])), 128)
 			addDetail(e, "", ce.Detail)
@@ -146,7 +145,7 @@ func fillFromJSON(e *bitbucket.APIError, body []byte) bool {
 	// Data Center: {"errors":[{"context":..,"message":..,"exceptionName":..}]}
 	if raw, ok := top["errors"]; ok {
 		var des []dcError
-		if unmarshal(raw, &des) == nil && len(des) > 0 {
+		if Unmarshal(raw, &des) == nil && len(des) > 0 {
 			e.Message = clean(str(des[0].Message), maxMessageLen)
 			e.Code = clean(str(des[0].ExceptionName), 200)
 			if ctx := str(des[0].Context); ctx != "" {
@@ -169,13 +168,10 @@ func fillFromJSON(e *bitbucket.APIError, body []byte) bool {
 	return false
 }
 
-// unmarshal decodes a piece of an error body with decodeOptions.
-func unmarshal(b []byte, out any) error { return json.Unmarshal(b, out, decodeOptions) }
-
 // str returns raw as a string when it is a JSON string, else "".
 func str(raw jsontext.Value) string {
 	var s string
-	if len(raw) == 0 || unmarshal(raw, &s) != nil {
+	if len(raw) == 0 || Unmarshal(raw, &s) != nil {
 		return ""
 	}
 	return s
@@ -216,7 +212,7 @@ func addDetail(e *bitbucket.APIError, name string, raw jsontext.Value) {
 		return
 	case '[':
 		var ss []string
-		if unmarshal(raw, &ss) == nil {
+		if Unmarshal(raw, &ss) == nil {
 			if len(ss) > 0 {
 				addText(e, prefix+strings.Join(ss, ", "))
 			}
@@ -224,7 +220,7 @@ func addDetail(e *bitbucket.APIError, name string, raw jsontext.Value) {
 		}
 	case '{':
 		var obj map[string]jsontext.Value
-		if name == "" && unmarshal(raw, &obj) == nil {
+		if name == "" && Unmarshal(raw, &obj) == nil {
 			for _, k := range sortedKeys(obj) {
 				addDetail(e, k, obj[k])
 			}

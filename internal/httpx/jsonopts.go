@@ -32,3 +32,8 @@ var encodeOptions = json.JoinOptions(
 	// failing the call.
 	jsontext.AllowInvalidUTF8(true),
 )
+
+// Unmarshal decodes one JSON document into out with decodeOptions, as every response body is
+// decoded. Tests and fuzz targets of the providers call it to decode recorded bodies exactly as
+// production does.
+func Unmarshal(data []byte, out any) error { return json.Unmarshal(data, out, decodeOptions) }

@@ -2,9 +2,12 @@ package wiretime
 
 import (
 	"bytes"
+
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Time is a date field of a wire struct. It decodes from a JSON number (epoch milliseconds), a
@@ -16,6 +19,28 @@ type Time struct{ time.Time }
 // serverLayout is the Data Center form: no colon in the zone offset. Fractional seconds after the
 // seconds are accepted by time.Parse as well.
 const serverLayout = "2006-01-02T15:04:05Z0700"
+
+// UnmarshalJSONFrom reads a date in any of the forms above straight from the decoder's next
+// token (the encoding/json/v2 path, which every body of the module takes).
+func (t *Time) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	if k := dec.PeekKind(); k == '{' || k == '[' {
+		t.Time = time.Time{} // an object or array where a date should be: skipped whole, no date
+		return dec.SkipValue()
+	}
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	switch tok.Kind() {
+	case '"':
+		t.Time = Parse(tok.String())
+	case '0':
+		t.Time = millis(tok.String())
+	default: // null, true, false
+		t.Time = time.Time{}
+	}
+	return nil
+}
 
 // UnmarshalJSON reads a date in any of the forms above.
 func (t *Time) UnmarshalJSON(b []byte) error {
