@@ -36,8 +36,19 @@ type backend struct {
 func forEachBackend(t *testing.T, fn func(t *testing.T, b backend)) {
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "bbconnect.db")
-		fn(t, backend{name: "sqlite", dialect: sqlstore.SQLite, driver: "sqlite", prefix: sqlstore.DefaultTablePrefix,
-			dsn: "file:" + path + "?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"})
+		dsn := "file:" + path + "?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		// Switch the new file to WAL once, on one connection: WAL then persists in the file. When
+		// several replicas' first connections race to switch it, SQLite may answer SQLITE_BUSY at
+		// once, without waiting for busy_timeout.
+		first, err := sql.Open("sqlite", dsn)
+		if err == nil {
+			err = first.PingContext(t.Context())
+			_ = first.Close()
+		}
+		if err != nil {
+			t.Fatalf("create the SQLite database: %v", err)
+		}
+		fn(t, backend{name: "sqlite", dialect: sqlstore.SQLite, driver: "sqlite", prefix: sqlstore.DefaultTablePrefix, dsn: dsn})
 	})
 	t.Run("postgres", func(t *testing.T) {
 		dsn := os.Getenv(pgDSNEnv)
