@@ -211,8 +211,8 @@ func (c *Client) adminWorkspaces(ctx context.Context) (map[string]bool, error) {
 		if err != nil {
 			return nil, err
 		}
-		if w.Administrator && w.Workspace.Slug != "" {
-			admin[w.Workspace.Slug] = true
+		if slug := w.administeredSlug(); slug != "" {
+			admin[slug] = true
 		}
 	}
 	c.admins.put(admin)

@@ -216,10 +216,18 @@ func (c *Client) workspacePagesOf(pagelen int) func(context.Context, string) (pa
 // administered returns the slugs of the workspaces whose access says administrator.
 func administered(ws []wireWorkspaceAccess) map[string]bool {
 	set := map[string]bool{}
-	for _, w := range ws {
-		if w.Administrator && w.Workspace.Slug != "" {
-			set[w.Workspace.Slug] = true
+	for i := range ws {
+		if slug := ws[i].administeredSlug(); slug != "" {
+			set[slug] = true
 		}
 	}
 	return set
+}
+
+// administeredSlug is the workspace's slug when the caller administers it, "" otherwise.
+func (w *wireWorkspaceAccess) administeredSlug() string {
+	if w.Administrator {
+		return w.Workspace.Slug
+	}
+	return ""
 }
