@@ -338,6 +338,8 @@ func TestURLRefused(t *testing.T) {
 		{"cloud", "https://bitbucket.org/workspace/repo", "cloud.New"},
 		{"page URL", "https://git.example.com/bitbucket/projects/PROJ/repos/repo/browse", "https://git.example.com/bitbucket "},
 		{"unparsable", "https://[::1", "https://"},
+		// Letters whose lower case is longer (U+023A) must not shift the context path shown.
+		{"page URL after non-ASCII", "https://git.example.com/%C8%BA%C8%BA%C8%BA/REST/api/1.0", "https://git.example.com/\u023a\u023a\u023a "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := config{URL: tc.url, Repo: testRepo, Token: adminToken, Timeout: time.Second}

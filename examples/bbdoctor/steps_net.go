@@ -51,11 +51,9 @@ func checkURL(_ context.Context, d *doctor) outcome {
 			"bbdoctor checks self-hosted Bitbucket; for Bitbucket Cloud a product uses cloud.New with OAuth 2.0")
 	}
 	path := strings.TrimRight(u.Path, "/")
-	for _, seg := range []string{"/rest/", "/projects/", "/repos/", "/scm/", "/plugins/"} {
-		if i := strings.Index(strings.ToLower(path)+"/", seg); i >= 0 {
-			return fail(fmt.Sprintf("the path %q looks like a page or API path, not the base URL", path),
-				fmt.Sprintf("give the base URL only: %s://%s%s (as shown in Administration → Server settings → Base URL)", u.Scheme, u.Host, path[:i]))
-		}
+	if base, ok := basePathBefore(path); ok {
+		return fail(fmt.Sprintf("the path %q looks like a page or API path, not the base URL", path),
+			fmt.Sprintf("give the base URL only: %s://%s%s (as shown in Administration → Server settings → Base URL)", u.Scheme, u.Host, base))
 	}
 	port, def := u.Port(), ""
 	if port == "" {
@@ -264,4 +262,23 @@ func shortNetError(err error) string {
 		return op.Err.Error()
 	}
 	return err.Error()
+}
+
+// pageSegments are the first path segments of Bitbucket's pages and APIs, which a base URL
+// (the context path, if any) never contains.
+var pageSegments = []string{"rest", "projects", "repos", "scm", "plugins"}
+
+// basePathBefore reports whether path contains one of pageSegments, in any case, and returns the
+// part of path before it: the likely context path. It works on whole segments, so that case
+// folding never shifts an index into path.
+func basePathBefore(path string) (string, bool) {
+	segs := strings.Split(path, "/")
+	for i, seg := range segs {
+		for _, page := range pageSegments {
+			if strings.EqualFold(seg, page) {
+				return strings.Join(segs[:i], "/"), true
+			}
+		}
+	}
+	return "", false
 }

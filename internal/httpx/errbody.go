@@ -68,7 +68,7 @@ func looksHTML(contentType string, trimmed []byte) bool {
 
 // htmlTitle returns the text of the page's <title>, when there is a short one.
 func htmlTitle(page []byte) string {
-	lower := bytes.ToLower(page)
+	lower := lowerASCII(page)
 	i := bytes.Index(lower, []byte("<title"))
 	if i < 0 {
 		return ""
@@ -87,6 +87,20 @@ func htmlTitle(page []byte) string {
 		return ""
 	}
 	return clean(t, maxTitleLen)
+}
+
+// lowerASCII returns a copy of b with A–Z lowered and every other byte kept, so that an index
+// into the copy is an index into b. (bytes.ToLower may change the length: invalid UTF-8 becomes
+// U+FFFD and some letters lower to a longer encoding.)
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // cloudError is the "error" member of the Cloud envelope. Fields are raw so that a member of an

@@ -83,6 +83,12 @@ func TestErrorDecoding(t *testing.T) {
 			wantMessage: `HTML page, not a Bitbucket API response (title "502 Bad Gateway")`,
 		},
 		{
+			// Invalid UTF-8 and letters whose lower case is longer must not shift the title.
+			name: "HTML title after non-ASCII bytes", status: 503, ctype: "text/html",
+			body:        "<html>\xff\xfe\xff\u023a\u023a<TITLE>Wartung</TITLE></html>",
+			wantMessage: `HTML page, not a Bitbucket API response (title "Wartung")`,
+		},
+		{
 			name: "HTML without content type", status: 500, body: "<!DOCTYPE html>\n<html><body>oops</body></html>",
 			wantMessage: "HTML page, not a Bitbucket API response",
 		},

@@ -34,6 +34,7 @@ func FuzzDecodeError(f *testing.F) {
 		{500, "", `{"errors":{"message":"not an array"}}`},
 		{500, "", "<title>" + strings.Repeat("t", 300) + "</title>"},
 		{503, "", "\x00\xff\xfe line\nbreak\u2028"},
+		{503, "text/html", "<html>\xff\xff\u023a<title>t</title>"},
 	}
 	for _, s := range seeds {
 		f.Add(s.status, s.ctype, "120", []byte(s.body))
