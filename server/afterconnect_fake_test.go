@@ -214,6 +214,49 @@ func TestFakeRepositoryPermissionsPicker(t *testing.T) {
 	}
 }
 
+// #13: across projects, admin is confirmed once for the whole call: an access token's level is
+// the same for every repository it reaches, so a token with less than its owner is read
+// everywhere.
+func TestFakeRepositoryPermissionsConfirmAdminOnce(t *testing.T) {
+	srv := seeded(t, 3)
+	srv.AddNamespace(bitbuckettest.Namespace{Key: "OPS", Name: "Ops"})
+	srv.AddRepositories("OPS", "svc", 3)
+	srv.Grant("ada", bitbucket.RepoRef{Namespace: "OPS"}, bitbucket.PermissionAdmin)
+	srv.AddLimitedToken("ada-write", "ada", bitbucket.PermissionWrite)
+	var refs []bitbucket.RepoRef
+	for _, ns := range []string{"TEAM", "OPS"} {
+		page, err := connect(t, srv, "ada-token").ListRepositoriesPage(t.Context(), bitbucket.ListRepositoriesOptions{Namespace: ns})
+		if err != nil || len(page.Items) != 3 {
+			t.Fatalf("%s: %d, %v", ns, len(page.Items), err)
+		}
+		for _, r := range page.Items {
+			refs = append(refs, r.Ref)
+		}
+	}
+	hookListings := func() int {
+		n := 0
+		for _, r := range refs {
+			n += srv.Requests("GET", "/rest/api/1.0/projects/"+r.Namespace+"/repos/"+r.Slug+"/webhooks")
+		}
+		return n
+	}
+	for tok, want := range map[string]bitbucket.Permission{"ada-token": bitbucket.PermissionAdmin, "ada-write": bitbucket.PermissionRead} {
+		before := hookListings()
+		perms, err := connect(t, srv, tok).RepositoryPermissions(t.Context(), refs)
+		if err != nil || len(perms) != len(refs) {
+			t.Fatalf("%s: %v, %v", tok, perms, err)
+		}
+		for ref, p := range perms {
+			if p != want {
+				t.Errorf("%s: %s = %v, want %v", tok, ref, p, want)
+			}
+		}
+		if n := hookListings() - before; n != 1 {
+			t.Errorf("%s: admin confirmed %d times across two projects, want once", tok, n)
+		}
+	}
+}
+
 // #13: branches, with the default marked on exactly one, filtered and resumable.
 func TestFakeListBranches(t *testing.T) {
 	srv := seeded(t, 1)

@@ -61,10 +61,12 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 // RepositoryPermissions answers RepositoryPermission for many repositories at once: per project,
 // the permission filter of GET /repos at REPO_ADMIN, then at REPO_READ for those not placed
 // (a repository not listed there is hidden: PermissionNone), then at REPO_WRITE only for
-// repositories seen but not admin; then one webhook listing confirms admin where some repository
-// is answered admin (an access token's rights hold for every repository of its scope). A page of
-// 25 repositories of one project costs at most three requests besides the version, read once per
-// client. Repositories the credentials cannot see are PermissionNone.
+// repositories seen but not admin; then one webhook listing, for the whole call, confirms admin
+// when some repository is answered admin. One suffices: a personal access token's rights are one
+// level for every repository its owner may reach, and a project or repository token is a bot
+// user that the filter answers for. A page of 25 repositories of one project costs at most three
+// requests besides the version, read once per client; each further project costs at most three
+// more. Repositories the credentials cannot see are PermissionNone.
 func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.RepoRef) (map[bitbucket.RepoRef]bitbucket.Permission, error) {
 	out := make(map[bitbucket.RepoRef]bitbucket.Permission, len(repos))
 	var order []string
@@ -84,12 +86,12 @@ func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.Re
 		byProject[key][r.Slug] = true
 		out[r] = bitbucket.PermissionNone
 	}
+	var admin []bitbucket.RepoRef
 	for _, key := range order {
 		got, err := c.projectPermissions(ctx, key, byProject[key])
 		if err != nil {
 			return nil, err
 		}
-		var admin []bitbucket.RepoRef
 		for _, r := range repos {
 			if strings.EqualFold(r.Namespace, key) {
 				out[r] = got[r.Slug]
@@ -98,17 +100,17 @@ func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.Re
 				}
 			}
 		}
-		if len(admin) == 0 {
-			continue
-		}
-		ok, err := c.confirmAdmin(ctx, admin[0])
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			for _, r := range admin {
-				out[r] = bitbucket.PermissionRead
-			}
+	}
+	if len(admin) == 0 {
+		return out, nil
+	}
+	ok, err := c.confirmAdmin(ctx, admin[0])
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		for _, r := range admin {
+			out[r] = bitbucket.PermissionRead
 		}
 	}
 	return out, nil

@@ -675,12 +675,13 @@ func TestPickerPageOf25CostsAFewRequests(t *testing.T) {
 			namespaces := strings.Count(r.body, `class="ns"`)
 			t.Logf("%s picker page: %d rows in %d namespaces, %d requests", provider, len(rows(r.body)), namespaces, n)
 			// Cloud: the listing, and one permission list per workspace on the page (the
-			// administrator flags come with the listing). Data Center: the listing, and per project
+			// administrator flags come with the listing). Data Center: the listing, per project
 			// the permission filters (admin, read, write: fewer when every repository is placed
-			// sooner) and one admin confirmation. One request per row, as before, was 26.
+			// sooner), and one admin confirmation for the page. One request per row, as before,
+			// was 26.
 			want := 2 + namespaces // the workspace list, then per workspace its repositories and permissions
 			if provider == "server" {
-				want = 1 + 4*namespaces
+				want = 2 + 3*namespaces
 			}
 			if len(rows(r.body)) != maxPageSize {
 				t.Fatalf("%d rows, want a full page of %d", len(rows(r.body)), maxPageSize)
