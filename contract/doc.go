@@ -36,7 +36,10 @@
 // # The tests
 //
 // fake_dc_test.go and fake_cloud_test.go drive every endpoint the bitbuckettest fakes serve,
-// successes and errors; connector_dc_test.go and connector_cloud_test.go run every Connector
-// method of the server and cloud packages against the fakes with a validating transport and
-// require zero failures; validator_test.go proves the validator reports what it should.
+// successes and errors; conformance_test.go runs the neutral behaviour tables of
+// internal/conformance on both fakes with every connector behind a validating transport, so a
+// Connector method is checked against the document by its conformance case alone;
+// connector_dc_test.go and connector_cloud_test.go add what the tables do not reach (filters,
+// provider extras, older servers); all require zero failures. validator_test.go proves the
+// validator reports what it should.
 package contract

@@ -11,22 +11,13 @@ import (
 	"github.com/bbconnect/bbconnect/server"
 )
 
-// dcHarness is the conformance harness of the Data Center fake.
-var dcHarness = conformance.Harness{
-	NewFake: bitbuckettest.NewServer,
-	Connect: func(srv *bitbuckettest.Server, token string) (bitbucket.Connector, error) {
-		return server.New(srv.URL(), auth.Bearer(token), srv.Options()...)
-	},
-	NamespaceAdmin: func(srv *bitbuckettest.Server, username, ns string) {
-		srv.Grant(username, bitbucket.RepoRef{Namespace: ns}, bitbucket.PermissionAdmin)
-	},
-}
-
 // TestConformance runs the neutral behaviour table against the Data Center fake.
-func TestConformance(t *testing.T) { conformance.Run(t, dcHarness) }
+func TestConformance(t *testing.T) { conformance.Run(t, conformance.DataCenter(nil)) }
 
 // TestConformanceAfterConnect runs the table of the v0.2 methods against the Data Center fake.
-func TestConformanceAfterConnect(t *testing.T) { conformance.RunAfterConnect(t, dcHarness) }
+func TestConformanceAfterConnect(t *testing.T) {
+	conformance.RunAfterConnect(t, conformance.DataCenter(nil))
+}
 
 // seeded starts the Data Center fake with project TEAM holding repositories repo-00001..n, an
 // admin ada, a writer wes and a reader rob, each with a token named after them.
