@@ -63,11 +63,11 @@ type dcState struct {
 // NewServer starts a fake Bitbucket Data Center 9.4 on loopback. Its URL has the context path
 // /bitbucket; pass it to server.New with the options from Options.
 //
-// It serves, under /rest/api/1.0 and /rest/api/latest: application-properties, users and
-// users/{slug}, projects, projects/{key}, projects/{key}/repos, projects/{key}/repos/{slug} (its
-// default-branch, branches, branches/default, tags, commits/{id}, commits/{id}/builds,
-// raw/{path}), repos, the repository webhooks and the project webhooks; plus the build-status
-// 1.0 root (commits/{id}) and /plugins/servlet/applinks/whoami.
+// It serves, under /rest/api/1.0 and /rest/api/latest, every resource the server package calls:
+// application properties, users, projects and repositories, their branches, tags, commits, raw
+// files and builds, and repository and project webhooks; plus the build-status 1.0 root,
+// /plugins/servlet/applinks/whoami and the OAuth 2.0 endpoints. Each resource file of the fake
+// registers its routes (dc_repos.go, dc_git.go, dc_webhooks.go, dc_tokens.go, dc_oauth.go).
 //
 // Authentication is a token seeded with AddToken, sent as "Authorization: Bearer <token>" or as the
 // password of Basic auth with the token's username. A request with no Authorization header is
@@ -120,7 +120,12 @@ func (c dcCaller) anonymous() bool { return c.username == "" }
 // dcHandlerFunc handles one authenticated (or anonymous) Data Center request.
 type dcHandlerFunc func(w http.ResponseWriter, r *http.Request, c dcCaller)
 
-// dcHandler routes the Data Center API.
+// dcRouter registers h for method and path under both REST API versions (1.0 and latest); path
+// is as the OpenAPI document writes it after /rest/api/1.0.
+type dcRouter func(method, path string, h dcHandlerFunc)
+
+// dcHandler routes the Data Center API. Each resource file registers its own routes, beside
+// their handlers.
 func (s *Server) dcHandler() http.Handler {
 	mux := http.NewServeMux()
 	api := func(method, path string, h dcHandlerFunc) {
@@ -130,29 +135,11 @@ func (s *Server) dcHandler() http.Handler {
 	}
 	api("GET", "/application-properties", s.dcApplicationProperties)
 	api("GET", "/users/{slug}", s.dcGetUser)
-	api("GET", "/projects", s.dcListProjects)
-	api("GET", "/projects/{key}", s.dcGetProject)
-	api("GET", "/projects/{key}/repos", s.dcListProjectRepos)
-	api("GET", "/projects/{key}/repos/{slug}", s.dcGetRepo)
-	api("GET", "/projects/{key}/repos/{slug}/default-branch", s.dcDefaultBranch)
-	api("GET", "/projects/{key}/repos/{slug}/branches", s.dcListBranches)
-	api("GET", "/projects/{key}/repos/{slug}/branches/default", s.dcLegacyDefaultBranch)
-	api("GET", "/projects/{key}/repos/{slug}/tags", s.dcListTags)
-	api("GET", "/projects/{key}/repos/{slug}/commits/{commitId}", s.dcGetCommit)
-	api("GET", "/projects/{key}/repos/{slug}/raw/{path...}", s.dcRawFile)
-	api("POST", "/projects/{key}/repos/{slug}/commits/{commitId}/builds", s.dcAddBuild)
-	for _, v := range []string{"1.0", "latest"} {
-		mux.Handle("POST "+dcContextPath+"/rest/build-status/"+v+"/commits/{commitId}", s.dcAuth(s.dcAddLegacyBuild))
-	}
-	api("GET", "/users", s.dcListUsers)
-	api("GET", "/projects/{key}/webhooks", s.dcListProjectHooks)
-	api("GET", "/repos", s.dcListRepos)
-	api("GET", "/projects/{key}/repos/{slug}/webhooks", s.dcListHooks)
-	api("POST", "/projects/{key}/repos/{slug}/webhooks", s.dcCreateHook)
-	api("GET", "/projects/{key}/repos/{slug}/webhooks/{id}", s.dcGetHook)
-	api("PUT", "/projects/{key}/repos/{slug}/webhooks/{id}", s.dcUpdateHook)
-	api("DELETE", "/projects/{key}/repos/{slug}/webhooks/{id}", s.dcDeleteHook)
 	mux.Handle("GET "+dcContextPath+"/plugins/servlet/applinks/whoami", s.dcAuth(s.dcWhoami))
+	s.dcRepoRoutes(api)
+	s.dcGitRoutes(api, mux)
+	s.dcTokenRoutes(api)
+	s.dcWebhookRoutes(api)
 	s.dcOAuthRoutes(mux)
 	mux.Handle("/", s.dcAuth(func(w http.ResponseWriter, r *http.Request, _ dcCaller) {
 		s.writeError(w, http.StatusNotFound, "The requested resource does not exist.", excNoSuchResource)

@@ -38,6 +38,20 @@ type dcTagJSON struct {
 	Hash            string `json:"hash"`
 }
 
+// dcGitRoutes registers the git routes: branches, tags, commits, raw files and build statuses
+// (the legacy build-status root is outside /rest/api, so it goes on mux).
+func (s *Server) dcGitRoutes(api dcRouter, mux *http.ServeMux) {
+	api("GET", "/projects/{key}/repos/{slug}/branches", s.dcListBranches)
+	api("GET", "/projects/{key}/repos/{slug}/branches/default", s.dcLegacyDefaultBranch)
+	api("GET", "/projects/{key}/repos/{slug}/tags", s.dcListTags)
+	api("GET", "/projects/{key}/repos/{slug}/commits/{commitId}", s.dcGetCommit)
+	api("GET", "/projects/{key}/repos/{slug}/raw/{path...}", s.dcRawFile)
+	api("POST", "/projects/{key}/repos/{slug}/commits/{commitId}/builds", s.dcAddBuild)
+	for _, v := range []string{"1.0", "latest"} {
+		mux.Handle("POST "+dcContextPath+"/rest/build-status/"+v+"/commits/{commitId}", s.dcAuth(s.dcAddLegacyBuild))
+	}
+}
+
 // dcListBranches answers GET …/branches: the repository's branches by name, filtered by
 // filterText (a case-insensitive substring).
 func (s *Server) dcListBranches(w http.ResponseWriter, r *http.Request, c dcCaller) {

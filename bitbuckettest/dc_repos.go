@@ -116,6 +116,16 @@ func (s *Server) dcProjectVisibleLocked(c dcCaller, ns *namespace) bool {
 	return false
 }
 
+// dcRepoRoutes registers the project and repository routes.
+func (s *Server) dcRepoRoutes(api dcRouter) {
+	api("GET", "/projects", s.dcListProjects)
+	api("GET", "/projects/{key}", s.dcGetProject)
+	api("GET", "/projects/{key}/repos", s.dcListProjectRepos)
+	api("GET", "/projects/{key}/repos/{slug}", s.dcGetRepo)
+	api("GET", "/projects/{key}/repos/{slug}/default-branch", s.dcDefaultBranch)
+	api("GET", "/repos", s.dcListRepos)
+}
+
 // dcListProjects answers GET projects: the projects c can see, filtered by name (a
 // case-insensitive substring) and permission. Another user's personal project is never listed.
 func (s *Server) dcListProjects(w http.ResponseWriter, r *http.Request, c dcCaller) {

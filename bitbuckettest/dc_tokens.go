@@ -22,6 +22,11 @@ func (s *Server) AddBotToken(tok string, scope bitbucket.RepoRef, p bitbucket.Pe
 	return name
 }
 
+// dcTokenRoutes registers the user search, where a bot token's user is found.
+func (s *Server) dcTokenRoutes(api dcRouter) {
+	api("GET", "/users", s.dcListUsers)
+}
+
 // dcListUsers answers GET users?filter=: the seeded users whose name, display name or email
 // contains filter (case-insensitive), by name.
 func (s *Server) dcListUsers(w http.ResponseWriter, r *http.Request, c dcCaller) {

@@ -123,6 +123,16 @@ func dcWriteValidationError(w http.ResponseWriter, field, message string) {
 		"context": field, "message": message, "exceptionName": excValidation}}})
 }
 
+// dcWebhookRoutes registers the repository and project webhook routes.
+func (s *Server) dcWebhookRoutes(api dcRouter) {
+	api("GET", "/projects/{key}/webhooks", s.dcListProjectHooks)
+	api("GET", "/projects/{key}/repos/{slug}/webhooks", s.dcListHooks)
+	api("POST", "/projects/{key}/repos/{slug}/webhooks", s.dcCreateHook)
+	api("GET", "/projects/{key}/repos/{slug}/webhooks/{id}", s.dcGetHook)
+	api("PUT", "/projects/{key}/repos/{slug}/webhooks/{id}", s.dcUpdateHook)
+	api("DELETE", "/projects/{key}/repos/{slug}/webhooks/{id}", s.dcDeleteHook)
+}
+
 // dcListHooks answers GET .../webhooks (REPO_ADMIN): the repository's hooks, paged, optionally
 // only those subscribed to ?event=.
 func (s *Server) dcListHooks(w http.ResponseWriter, r *http.Request, c dcCaller) {
