@@ -35,8 +35,8 @@
 //
 // # The tests
 //
-// fake_dc_test.go and fake_cloud_test.go drive every endpoint the bitbuckettest fakes serve,
-// successes and errors; conformance_test.go runs the neutral behaviour tables of
+// fake_dc_test.go and fake_cloud_test.go drive the bitbuckettest fakes' endpoints directly, with
+// the errors and edge cases no connector provokes; conformance_test.go runs the neutral behaviour tables of
 // internal/conformance on both fakes with every connector behind a validating transport, so a
 // Connector method is checked against the document by its conformance case alone;
 // connector_dc_test.go and connector_cloud_test.go add what the tables do not reach (filters,
