@@ -172,7 +172,7 @@ func TestDataCenterConnectorMatchesSpec(t *testing.T) {
 	if err := c.SetCommitStatus(ctx, app, head.Hash, bitbucket.CommitStatus{Key: "ci", State: bitbucket.BuildStopped, Name: "CI", URL: "https://ci.example.com/1"}); err != nil {
 		t.Errorf("SetCommitStatus: %v", err)
 	}
-	if tags, err := bitbucket.Collect(c.ListTags(ctx, app, "")); err != nil || len(tags) != 1 {
+	if tags, err := bitbucket.Collect(c.ListTags(ctx, app, server.ListTagsOptions{})); err != nil || len(tags) != 1 {
 		t.Errorf("ListTags = %v, %v", tags, err)
 	}
 	if g, err := c.GitCredentials(ctx); err != nil || g.Username != "alice" {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -396,9 +397,37 @@ func TestFakeTagsAndCommits(t *testing.T) {
 	srv.AddTag(team1, "v1", c1)
 	srv.AddTag(team1, "w2", "main")
 	c := connect(t, srv, "rob-token")
-	tags, err := bitbucket.Collect(c.ListTags(t.Context(), team1, "v"))
+	tags, err := bitbucket.Collect(c.ListTags(t.Context(), team1, server.ListTagsOptions{Query: "v"}))
 	if err != nil || len(tags) != 1 || tags[0].Name != "v1" || tags[0].Commit != c1 {
 		t.Errorf("tags = %+v, %v", tags, err)
+	}
+	// Page by page from the cursor, with the query kept in it.
+	for i := range 5 {
+		srv.AddTag(team1, fmt.Sprintf("v1.%d", i), "main")
+	}
+	var paged []string
+	opts := server.ListTagsOptions{Query: "v1.", PageSize: 2}
+	for range 10 {
+		page, err := c.ListTagsPage(t.Context(), team1, opts)
+		if err != nil {
+			t.Fatalf("ListTagsPage: %v", err)
+		}
+		for _, tag := range page.Items {
+			paged = append(paged, tag.Name)
+		}
+		if page.Next == "" {
+			break
+		}
+		opts = server.ListTagsOptions{Cursor: page.Next}
+	}
+	if want := []string{"v1.0", "v1.1", "v1.2", "v1.3", "v1.4"}; !slices.Equal(paged, want) {
+		t.Errorf("paged tags = %v, want %v", paged, want)
+	}
+	if _, err := c.ListTagsPage(t.Context(), team1, server.ListTagsOptions{Cursor: opts.Cursor, Query: "w"}); !errors.Is(err, bitbucket.ErrInvalidInput) {
+		t.Errorf("cursor with another query: %v", err)
+	}
+	if _, err := c.ListBranchesPage(t.Context(), team1, bitbucket.ListBranchesOptions{Cursor: opts.Cursor}); !errors.Is(err, bitbucket.ErrInvalidInput) {
+		t.Errorf("a tag cursor used for branches: %v", err)
 	}
 	commit, err := c.GetCommit(t.Context(), team1, "v1")
 	if err != nil || commit.Hash != c1 || commit.Message == "" || len(commit.Parents) != 1 {

@@ -61,23 +61,7 @@ func (c *Client) ListBranchesPage(ctx context.Context, repo bitbucket.RepoRef, o
 
 // branches is the branch listing of repo that opts ask for.
 func (c *Client) branches(repo bitbucket.RepoRef, opts bitbucket.ListBranchesOptions) (listCursor, paging.StartAt, paging.Source[paging.StartAt, *bitbucket.Branch], error) {
-	if err := repo.Validate(); err != nil {
-		return listCursor{}, paging.StartAt{}, nil, err
-	}
-	cur := listCursor{Kind: kindBranches, Namespace: repo.Namespace, Slug: repo.Slug, Query: opts.Query}
-	if opts.Cursor != "" {
-		var err error
-		if cur, err = decodeListCursor(opts.Cursor, kindBranches); err != nil {
-			return cur, paging.StartAt{}, nil, err
-		}
-		switch {
-		case cur.Namespace != repo.Namespace || cur.Slug != repo.Slug:
-			return cur, paging.StartAt{}, nil, conflict("repository")
-		case opts.Query != "" && opts.Query != cur.Query:
-			return cur, paging.StartAt{}, nil, conflict("Query")
-		}
-	}
-	at, err := startAt(cur, opts.PageSize)
+	cur, at, err := refListing(kindBranches, repo, opts.Query, opts.PageSize, opts.Cursor)
 	if err != nil {
 		return cur, at, nil, err
 	}

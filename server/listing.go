@@ -50,6 +50,7 @@ const (
 	kindProjects = "projects"
 	kindRepos    = "repos"
 	kindBranches = "branches"
+	kindTags     = "tags"
 )
 
 // listCursor is the state behind Page.Next: the listing's identity and where the next page
@@ -105,6 +106,29 @@ func startAt(cur listCursor, pageSize int) (paging.StartAt, error) {
 		at.Limit = cur.Limit
 	}
 	return at, nil
+}
+
+// refListing is where a listing of one repository's refs (kind) starts: from cursor when one is
+// given, which must belong to the same repository and query, else from the first page.
+func refListing(kind string, repo bitbucket.RepoRef, query string, pageSize int, cursor string) (listCursor, paging.StartAt, error) {
+	if err := repo.Validate(); err != nil {
+		return listCursor{}, paging.StartAt{}, err
+	}
+	cur := listCursor{Kind: kind, Namespace: repo.Namespace, Slug: repo.Slug, Query: query}
+	if cursor != "" {
+		var err error
+		if cur, err = decodeListCursor(cursor, kind); err != nil {
+			return cur, paging.StartAt{}, err
+		}
+		switch {
+		case cur.Namespace != repo.Namespace || cur.Slug != repo.Slug:
+			return cur, paging.StartAt{}, conflict("repository")
+		case query != "" && query != cur.Query:
+			return cur, paging.StartAt{}, conflict("Query")
+		}
+	}
+	at, err := startAt(cur, pageSize)
+	return cur, at, err
 }
 
 func conflict(field string) error {
