@@ -24,15 +24,16 @@
 //
 // CanAdmin tells whether the credentials administer a repository, which creating webhooks needs.
 // EnsureWebhook makes a repository carry the webhook a WebhookSpec describes: it matches hooks by
-// normalised URL, creates one only when none matches, updates only what differs, and never
-// creates a second hook for a URL. Collect gathers an iterator into a slice. The event helpers
+// normalised URL, creates one only when none matches, updates only what differs, and leaves one hook
+// for a URL (calls in one process are serialized; of two processes that both create, the newer
+// hook is deleted). Collect gathers an iterator into a slice. The event helpers
 // (NativeEventKeys, EventForKey, EncodeEvents, DecodeEvents) map the neutral Event vocabulary onto
 // each provider's event keys.
 //
 // # Pagination
 //
 // Every unbounded list has two forms. The iterator (iter.Seq2) fetches lazily, keeps at most one
-// page in flight ahead of the loop, stops fetching at break, yields ctx.Err() once ctx is done, and yields an error once and stops. The page method
+// page in flight ahead of the loop (across Cloud workspaces, one per workspace being read), stops fetching at break, yields ctx.Err() once ctx is done, and yields an error once and stops. The page method
 // returns one Page whose Next is an opaque, URL-safe cursor: another Connector with the same
 // credentials (another replica) resumes from it through the options' Cursor. A server that
 // repeats a cursor, or claims pages it never gives, ends the listing with ErrPaginationStalled.

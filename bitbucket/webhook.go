@@ -5,8 +5,7 @@ import "time"
 // Event is a webhook event in the neutral vocabulary shared by both providers.
 type Event string
 
-// The neutral events. Each maps onto one or more provider event keys; see the package
-// documentation.
+// The neutral events. Each maps onto one or more provider event keys; see NativeEventKeys.
 const (
 	EventPush                Event = "push"
 	EventPullRequestOpened   Event = "pull_request.opened"

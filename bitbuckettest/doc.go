@@ -19,8 +19,9 @@
 //
 // # Seeding
 //
-// AddUser, AddToken, AddNamespace, AddRepository, AddRepositories, Grant and AddWorkspaceMember
-// work on both fakes. On Cloud, AddAPIToken seeds an API token (Basic with an email),
+// AddUser, AddToken, AddNamespace, AddRepository, AddRepositories and Grant work on both fakes.
+// On Cloud, AddWorkspaceMember makes a user a member (or an administrator) of a workspace,
+// AddAPIToken seeds an API token (Basic with an email),
 // AddAccessToken a repository, project or workspace access token, and AddOAuthConsumer an OAuth
 // consumer whose authorization Authorize or Approve grant without a browser; OAuthSiteURL is the
 // site to give auth.CloudOAuth2ConfigFor, and SetTokenLifetime, ExpireAccessTokens and Refreshes

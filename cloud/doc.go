@@ -82,7 +82,8 @@
 // bitbucket.WithMaxFileBytes; SetCommitStatus posts a build status (an upsert by key, retried like
 // a PUT); GitCredentials gives x-token-auth with a bearer or OAuth token (fresh from the token
 // source) and x-bitbucket-api-token-auth with an API token; RepositoryPermissions answers a page
-// of repositories in two or three requests; ListInheritedWebhooks reads the workspace's hooks
+// of repositories with the administered workspaces (read once a minute) and about one request
+// per 50 repositories of each workspace; ListInheritedWebhooks reads the workspace's hooks
 // (administrators only).
 //
 // Provider-specific extras are methods on *Client: ListWorkspaces and ListWorkspacesPage (with

@@ -10,7 +10,7 @@ type endpoint struct {
 }
 
 // The endpoint table: every request this package sends, with its path as
-// ../shared/specs/bitbucket-cloud.json writes it (relative to /2.0). The Cloud document gives
+// contract/specs/bitbucket-cloud.json writes it (relative to /2.0). The Cloud document gives
 // these operations no operationId.
 var epGetUser = endpoint{"GET", "/user", ""}
 var epListUserEmails = endpoint{"GET", "/user/emails", ""}

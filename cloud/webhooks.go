@@ -86,7 +86,8 @@ func (c *Client) gatherHooks(ctx context.Context, ep endpoint, args ...string) (
 }
 
 // CreateWebhook creates a webhook on repo (POST .../hooks, 201). The secret travels in the JSON
-// body, never in the URL. EventPing does not exist on Cloud: ErrNotSupported.
+// body, never in the URL. EventPing is left out (Cloud sends no ping);
+// a spec with no other event is ErrInvalidInput.
 func (c *Client) CreateWebhook(ctx context.Context, repo bitbucket.RepoRef, spec bitbucket.WebhookSpec) (*bitbucket.Webhook, error) {
 	body, err := hookBody(repo, spec)
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 
 // CheckConnection is the "Test connection" button: it reads the server's version from
 // application-properties and finds who the credentials act as (the X-AUSERNAME header, else the
-// applinks whoami servlet), then reads that user's record. Any failure is a *CheckError naming
-// the step, the reason and a hint. With auth.None the user is left zero.
+// applinks whoami servlet), then reads that user's record. Any failure is a *bitbucket.CheckError
+// naming the step, the reason and a hint. With auth.None the user is left zero.
 func (c *Client) CheckConnection(ctx context.Context) (*bitbucket.ConnectionInfo, error) {
 	props, resp, err := c.applicationProperties(ctx)
 	if err != nil {

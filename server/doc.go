@@ -1,6 +1,7 @@
 // Package server connects to self-hosted Bitbucket Server and Bitbucket Data Center through
 // REST 1.0. Its Client implements bitbucket.Connector; Data Center extras (Version,
-// ApplicationProperties, Project, BaseURL) are methods on *Client.
+// ApplicationProperties, Project, BaseURL, ListTags and ListTagsPage, GetCommit) are methods on
+// *Client.
 //
 // # The server's address
 //
@@ -9,8 +10,8 @@
 // https://git.example.com:7990/bitbucket (with or without a trailing slash). API calls go to
 // <base>/rest/api/1.0/... . The address must not contain user info, a query or a fragment;
 // credentials come from package auth. New makes no request: call CheckConnection for the "Test
-// connection" button of a settings page. Its *CheckError says which step failed, why
-// (CheckReason) and what to do, and still matches bitbucket.ErrUnauthorized,
+// connection" button of a settings page. Its *bitbucket.CheckError says which step failed,
+// why (bitbucket.CheckReason) and what to do, and still matches bitbucket.ErrUnauthorized,
 // bitbucket.ErrDisallowedHost and the other sentinels through errors.Is.
 //
 // # Reachability, private networks and TLS

@@ -64,8 +64,9 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 // repositories seen but not admin; then one webhook listing, for the whole call, confirms admin
 // when some repository is answered admin. One suffices: a personal access token's rights are one
 // level for every repository its owner may reach, and a project or repository token is a bot
-// user that the filter answers for. A page of 25 repositories of one project costs at most three
-// requests besides the version, read once per client; each further project costs at most three
+// user that the filter answers for. A page of 25 repositories of one project costs one filter request when
+// every one is admin, at most three when rights are mixed, plus the confirmation and the
+// version (read once per client); each further project costs at most three filter requests
 // more. Repositories the credentials cannot see are PermissionNone.
 func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.RepoRef) (map[bitbucket.RepoRef]bitbucket.Permission, error) {
 	out := make(map[bitbucket.RepoRef]bitbucket.Permission, len(repos))

@@ -1,6 +1,7 @@
 // Package sqlstore keeps the state that the replicas of a product must share in a SQL database,
-// on database/sql and the standard library only: bring your own driver (pgx's stdlib or lib/pq
-// for PostgreSQL; modernc.org/sqlite or another for SQLite). It imports none.
+// on database/sql with no dependency beyond bbconnect's own (golang.org/x/oauth2, for the token
+// type): bring your own driver (pgx's stdlib or lib/pq for PostgreSQL; modernc.org/sqlite or
+// another for SQLite). It imports none.
 //
 // A product that runs several replicas behind a load balancer shares three things:
 //
