@@ -174,12 +174,13 @@ func walk(ctx context.Context, out io.Writer, c bitbucket.Connector, repo bitbuc
 	if reportBuild {
 		status := bitbucket.CommitStatus{Key: "bbconnect-quickstart", Name: "quickstart build",
 			URL: "https://ci.example.com/builds/1", State: bitbucket.BuildInProgress, Description: "building"}
+		fmt.Fprintf(out, "8. Build status on %s, key %s:\n", short(defaultBranch.Commit), status.Key)
 		for _, state := range []bitbucket.BuildState{bitbucket.BuildInProgress, bitbucket.BuildSuccessful} {
 			status.State = state
 			if err := c.SetCommitStatus(ctx, repo, defaultBranch.Commit, status); err != nil {
 				return fmt.Errorf("report build status: %w", err)
 			}
-			fmt.Fprintf(out, "8. Build status on %s: %s\n", short(defaultBranch.Commit), state)
+			fmt.Fprintf(out, "   - %s\n", state)
 		}
 	} else {
 		fmt.Fprintln(out, "8. Build status: skipped (set BITBUCKET_REPORT_BUILD=1 to report one on a real server)")

@@ -31,8 +31,7 @@ func TestQuickstartOnFakes(t *testing.T) {
 				"(default)",
 				"7. Build configuration .bbconnect.yml on main (",
 				"   | steps:",
-				": in_progress\n",
-				": successful\n",
+				", key bbconnect-quickstart:\n   - in_progress\n   - successful\n",
 				"9. git over HTTPS: user ",
 			} {
 				if !strings.Contains(got, want) {
