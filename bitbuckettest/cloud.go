@@ -170,43 +170,14 @@ func (s *Server) serveCloud(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if s.serveCloudGit(w, r, c, seg) {
-		return
+	for _, serve := range []func(http.ResponseWriter, *http.Request, *caller, []string) bool{
+		s.serveCloudRepos, s.serveCloudGit, s.serveCloudHooks,
+	} {
+		if serve(w, r, c, seg) {
+			return
+		}
 	}
-	switch {
-	case match(seg, "workspaces", "*", "hooks"):
-		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
-			s.cloudWorkspaceHooks(w, r, c, seg[1])
-		}, http.MethodGet)
-	case match(seg, "user"):
-		s.onlyMethods(w, r, c, s.cloudUser, http.MethodGet)
-	case match(seg, "user", "emails"):
-		s.onlyMethods(w, r, c, s.cloudUserEmails, http.MethodGet)
-	case match(seg, "user", "workspaces"):
-		s.onlyMethods(w, r, c, s.cloudUserWorkspaces, http.MethodGet)
-	case match(seg, "user", "workspaces", "*", "permissions", "repositories"):
-		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
-			s.cloudRepoPermissions(w, r, c, seg[2])
-		}, http.MethodGet)
-	case match(seg, "repositories", "*"):
-		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
-			s.cloudListRepos(w, r, c, seg[1])
-		}, http.MethodGet)
-	case match(seg, "repositories", "*", "*"):
-		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
-			s.cloudGetRepo(w, r, c, seg[1], seg[2])
-		}, http.MethodGet)
-	case match(seg, "repositories", "*", "*", "hooks"):
-		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
-			s.cloudHooks(w, r, c, seg[1], seg[2], "")
-		}, http.MethodGet, http.MethodPost)
-	case match(seg, "repositories", "*", "*", "hooks", "*"):
-		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
-			s.cloudHooks(w, r, c, seg[1], seg[2], seg[4])
-		}, http.MethodGet, http.MethodPut, http.MethodDelete)
-	default:
-		s.writeError(w, http.StatusNotFound, "Resource not found", "")
-	}
+	s.writeError(w, http.StatusNotFound, "Resource not found", "")
 }
 
 // onlyMethods calls h when the request's method is one of methods, and answers 405 otherwise.

@@ -13,7 +13,7 @@ import (
 )
 
 // The Cloud fake's routes over the shared git model (git.go): branches and tags (refs/),
-// commits, files at a commit (src/), build statuses, and workspace webhooks.
+// commits, files at a commit (src/) and build statuses.
 
 var refQueryFields = []string{"name", "target.hash"}
 
@@ -234,51 +234,6 @@ func (s *Server) cloudPostStatus(w http.ResponseWriter, r *http.Request, c *call
 			"links": map[string]any{"self": link(api + "/statuses/build/" + esc(st.Key)), "commit": link(api)},
 		}}
 	}())
-}
-
-// cloudWorkspaceHooks answers GET /workspaces/{workspace}/hooks: the hooks every repository of the
-// workspace inherits, for its administrators only.
-func (s *Server) cloudWorkspaceHooks(w http.ResponseWriter, r *http.Request, c *caller, ws string) {
-	respond(w, r, func() answer {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if c.anonymous() {
-			return errorAnswer(http.StatusUnauthorized, "Authentication required", "")
-		}
-		if a := c.scopeError(needHookRead); a != nil {
-			return *a
-		}
-		ns := s.findWorkspaceLocked(ws)
-		if ns == nil {
-			return errorAnswer(http.StatusNotFound, fmt.Sprintf("No workspace with identifier '%s'.", ws), "")
-		}
-		if c.accessToken() || !s.isAdminMemberLocked(c.username(), ns.Key) {
-			return errorAnswer(http.StatusForbidden, "You must be an administrator of this workspace to manage its webhooks.", "")
-		}
-		hooks := s.nsHooks[ns.Key]
-		return s.pageLocked(r, len(hooks), func(i int) any { return s.workspaceHookJSON(ns.Key, hooks[i]) }, true)
-	}())
-}
-
-// workspaceHookJSON is a workspace's webhook_subscription; the secret itself is never shown.
-func (s *Server) workspaceHookJSON(ws string, h *hook) map[string]any {
-	events := make([]any, len(h.events))
-	for i, e := range h.events {
-		events[i] = e
-	}
-	return map[string]any{
-		"type":         "webhook_subscription",
-		"uuid":         h.id,
-		"url":          h.url,
-		"description":  h.description,
-		"subject_type": "workspace",
-		"subject":      map[string]any{"type": "workspace", "slug": ws, "uuid": hashUUID("workspace", ws)},
-		"active":       h.active,
-		"created_at":   cloudTime(h.created),
-		"events":       events,
-		"secret_set":   h.secret != "",
-		"links":        map[string]any{"self": link(s.URL() + "/workspaces/" + esc(ws) + "/hooks/" + esc(h.id))},
-	}
 }
 
 // SetAdminRightsUnlisted makes GET /user/workspaces/{workspace}/permissions/repositories leave out

@@ -15,6 +15,28 @@ import (
 	"github.com/bbconnect/bbconnect/bitbucket"
 )
 
+// serveCloudHooks routes the repository and workspace webhooks; it reports false for a path that
+// is none of them.
+func (s *Server) serveCloudHooks(w http.ResponseWriter, r *http.Request, c *caller, seg []string) bool {
+	switch {
+	case match(seg, "workspaces", "*", "hooks"):
+		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
+			s.cloudWorkspaceHooks(w, r, c, seg[1])
+		}, http.MethodGet)
+	case match(seg, "repositories", "*", "*", "hooks"):
+		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
+			s.cloudHooks(w, r, c, seg[1], seg[2], "")
+		}, http.MethodGet, http.MethodPost)
+	case match(seg, "repositories", "*", "*", "hooks", "*"):
+		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
+			s.cloudHooks(w, r, c, seg[1], seg[2], seg[4])
+		}, http.MethodGet, http.MethodPut, http.MethodDelete)
+	default:
+		return false
+	}
+	return true
+}
+
 // cloudHookEvents is the webhook_subscription.events enum of [CSPEC].
 var cloudHookEvents = []string{"issue:comment_created", "issue:created", "issue:updated", "pipeline:span_created",
 	"project:updated", "pullrequest:approved", "pullrequest:changes_request_created",
@@ -249,5 +271,50 @@ func (s *Server) hookJSON(repo *repository, h *hook) map[string]any {
 		"events":       events,
 		"secret_set":   h.secret != "",
 		"links":        map[string]any{"self": link(s.hookURL(repo, h))},
+	}
+}
+
+// cloudWorkspaceHooks answers GET /workspaces/{workspace}/hooks: the hooks every repository of the
+// workspace inherits, for its administrators only.
+func (s *Server) cloudWorkspaceHooks(w http.ResponseWriter, r *http.Request, c *caller, ws string) {
+	respond(w, r, func() answer {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if c.anonymous() {
+			return errorAnswer(http.StatusUnauthorized, "Authentication required", "")
+		}
+		if a := c.scopeError(needHookRead); a != nil {
+			return *a
+		}
+		ns := s.findWorkspaceLocked(ws)
+		if ns == nil {
+			return errorAnswer(http.StatusNotFound, fmt.Sprintf("No workspace with identifier '%s'.", ws), "")
+		}
+		if c.accessToken() || !s.isAdminMemberLocked(c.username(), ns.Key) {
+			return errorAnswer(http.StatusForbidden, "You must be an administrator of this workspace to manage its webhooks.", "")
+		}
+		hooks := s.nsHooks[ns.Key]
+		return s.pageLocked(r, len(hooks), func(i int) any { return s.workspaceHookJSON(ns.Key, hooks[i]) }, true)
+	}())
+}
+
+// workspaceHookJSON is a workspace's webhook_subscription; the secret itself is never shown.
+func (s *Server) workspaceHookJSON(ws string, h *hook) map[string]any {
+	events := make([]any, len(h.events))
+	for i, e := range h.events {
+		events[i] = e
+	}
+	return map[string]any{
+		"type":         "webhook_subscription",
+		"uuid":         h.id,
+		"url":          h.url,
+		"description":  h.description,
+		"subject_type": "workspace",
+		"subject":      map[string]any{"type": "workspace", "slug": ws, "uuid": hashUUID("workspace", ws)},
+		"active":       h.active,
+		"created_at":   cloudTime(h.created),
+		"events":       events,
+		"secret_set":   h.secret != "",
+		"links":        map[string]any{"self": link(s.URL() + "/workspaces/" + esc(ws) + "/hooks/" + esc(h.id))},
 	}
 }

@@ -10,6 +10,34 @@ import (
 	"github.com/bbconnect/bbconnect/bitbucket"
 )
 
+// serveCloudRepos routes the user, workspace, permission and repository resources; it reports
+// false for a path that is none of them.
+func (s *Server) serveCloudRepos(w http.ResponseWriter, r *http.Request, c *caller, seg []string) bool {
+	switch {
+	case match(seg, "user"):
+		s.onlyMethods(w, r, c, s.cloudUser, http.MethodGet)
+	case match(seg, "user", "emails"):
+		s.onlyMethods(w, r, c, s.cloudUserEmails, http.MethodGet)
+	case match(seg, "user", "workspaces"):
+		s.onlyMethods(w, r, c, s.cloudUserWorkspaces, http.MethodGet)
+	case match(seg, "user", "workspaces", "*", "permissions", "repositories"):
+		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
+			s.cloudRepoPermissions(w, r, c, seg[2])
+		}, http.MethodGet)
+	case match(seg, "repositories", "*"):
+		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
+			s.cloudListRepos(w, r, c, seg[1])
+		}, http.MethodGet)
+	case match(seg, "repositories", "*", "*"):
+		s.onlyMethods(w, r, c, func(w http.ResponseWriter, r *http.Request, c *caller) {
+			s.cloudGetRepo(w, r, c, seg[1], seg[2])
+		}, http.MethodGet)
+	default:
+		return false
+	}
+	return true
+}
+
 // Fields q= and sort= accept, per endpoint.
 var (
 	repoQueryFields = []string{"name", "full_name", "uuid", "description", "is_private", "scm", "language",
