@@ -258,6 +258,44 @@ func TestFakeRepositoryPermissionsConfirmAdminOnce(t *testing.T) {
 	}
 }
 
+// #13: the filters are asked from the highest level down, each only while some repository is
+// unplaced: admin and write rights on one page cost two filter requests, read only a third.
+func TestFakeRepositoryPermissionsFiltersOnlyWhatIsUnplaced(t *testing.T) {
+	srv := seeded(t, 5)
+	srv.Grant("wes", bitbucket.RepoRef{Namespace: "TEAM", Slug: "repo-00001"}, bitbucket.PermissionAdmin)
+	var refs []bitbucket.RepoRef
+	for i := 1; i <= 5; i++ {
+		refs = append(refs, bitbucket.RepoRef{Namespace: "TEAM", Slug: fmt.Sprintf("repo-%05d", i)})
+	}
+	for _, c := range []struct {
+		token   string
+		filters int
+		want    func(bitbucket.RepoRef) bitbucket.Permission
+	}{
+		{"wes-token", 2, func(r bitbucket.RepoRef) bitbucket.Permission {
+			if r.Slug == "repo-00001" {
+				return bitbucket.PermissionAdmin
+			}
+			return bitbucket.PermissionWrite
+		}},
+		{"rob-token", 3, func(bitbucket.RepoRef) bitbucket.Permission { return bitbucket.PermissionRead }},
+	} {
+		before := srv.Requests("GET", "/rest/api/1.0/repos")
+		perms, err := connect(t, srv, c.token).RepositoryPermissions(t.Context(), refs)
+		if err != nil {
+			t.Fatalf("%s: %v", c.token, err)
+		}
+		for _, r := range refs {
+			if perms[r] != c.want(r) {
+				t.Errorf("%s: %s = %v, want %v", c.token, r, perms[r], c.want(r))
+			}
+		}
+		if n := srv.Requests("GET", "/rest/api/1.0/repos") - before; n != c.filters {
+			t.Errorf("%s: %d permission filter requests, want %d\n%v", c.token, n, c.filters, srv.RequestLog())
+		}
+	}
+}
+
 // #13: branches, with the default marked on exactly one, filtered and resumable.
 func TestFakeListBranches(t *testing.T) {
 	srv := seeded(t, 1)

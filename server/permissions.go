@@ -59,15 +59,17 @@ func (c *Client) RepositoryPermission(ctx context.Context, repo bitbucket.RepoRe
 }
 
 // RepositoryPermissions answers RepositoryPermission for many repositories at once: per project,
-// the permission filter of GET /repos at REPO_ADMIN, then at REPO_READ for those not placed
-// (a repository not listed there is hidden: PermissionNone), then at REPO_WRITE only for
-// repositories seen but not admin; then one webhook listing, for the whole call, confirms admin
-// when some repository is answered admin. One suffices: a personal access token's rights are one
-// level for every repository its owner may reach, and a project or repository token is a bot
-// user that the filter answers for. A page of 25 repositories of one project costs one filter request when
-// every one is admin, at most three when rights are mixed, plus the confirmation and the
-// version (read once per client); each further project costs at most three filter requests
-// more. Repositories the credentials cannot see are PermissionNone.
+// the permission filter of GET /repos at REPO_ADMIN, then at REPO_WRITE for those not placed,
+// then at REPO_READ for those still not placed (a repository not listed there is hidden:
+// PermissionNone); then one webhook listing, for the whole call, confirms admin when some
+// repository is answered admin. One confirmation suffices: a personal access token's rights are
+// one level for every repository its owner may reach, and a project or repository token is a bot
+// user that the filter answers for.
+//
+// A page of 25 repositories of one project costs one filter request when all are admin, two when
+// the others are writable, three when some are read only or hidden; each further project costs
+// as many again. Add the confirmation and the version (read once per client). Repositories the
+// credentials cannot see are PermissionNone.
 func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.RepoRef) (map[bitbucket.RepoRef]bitbucket.Permission, error) {
 	out := make(map[bitbucket.RepoRef]bitbucket.Permission, len(repos))
 	var order []string
@@ -117,39 +119,26 @@ func (c *Client) RepositoryPermissions(ctx context.Context, repos []bitbucket.Re
 	return out, nil
 }
 
-// projectPermissions places each slug of want in project key: admin, then visible (read), then
-// write among the visible ones that are not admin. Slugs never listed are absent (none).
+// projectPermissions places each slug of want in project key: admin, then write among the rest,
+// then read (visible) among what is left, each asked only while some slug is unplaced. Slugs never
+// listed are absent (none).
 func (c *Client) projectPermissions(ctx context.Context, key string, want map[string]bool) (map[string]bitbucket.Permission, error) {
 	got := map[string]bitbucket.Permission{}
-	if err := c.projectLevels(ctx, key, "", bitbucket.PermissionAdmin, want, got); err != nil {
-		return nil, err
-	}
-	rest := map[string]bool{}
-	for slug := range want {
-		if _, ok := got[slug]; !ok {
-			rest[slug] = true
+	rest := want
+	for _, level := range []bitbucket.Permission{bitbucket.PermissionAdmin, bitbucket.PermissionWrite, bitbucket.PermissionRead} {
+		if err := c.projectLevels(ctx, key, "", level, rest, got); err != nil {
+			return nil, err
 		}
-	}
-	if len(rest) == 0 {
-		return got, nil
-	}
-	visible := map[string]bitbucket.Permission{}
-	if err := c.projectLevels(ctx, key, "", bitbucket.PermissionRead, rest, visible); err != nil {
-		return nil, err
-	}
-	if len(visible) == 0 {
-		return got, nil
-	}
-	seen := map[string]bool{}
-	for slug := range visible {
-		seen[slug] = true
-	}
-	write := map[string]bitbucket.Permission{}
-	if err := c.projectLevels(ctx, key, "", bitbucket.PermissionWrite, seen, write); err != nil {
-		return nil, err
-	}
-	for slug := range seen {
-		got[slug] = max(visible[slug], write[slug])
+		unplaced := map[string]bool{}
+		for slug := range rest {
+			if _, ok := got[slug]; !ok {
+				unplaced[slug] = true
+			}
+		}
+		if len(unplaced) == 0 {
+			break
+		}
+		rest = unplaced
 	}
 	return got, nil
 }

@@ -235,21 +235,35 @@ func testRepositoryPermissions(t *testing.T, h Harness) {
 		conn bitbucket.Connector
 		want bitbucket.Permission
 	}{{"admin", f.admin, bitbucket.PermissionAdmin}, {"reader", f.reader, bitbucket.PermissionRead}, {"stranger", f.stranger, bitbucket.PermissionNone}} {
-		before := f.srv.TotalRequests()
-		got, err := c.conn.RepositoryPermissions(t.Context(), asked)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		if n := f.srv.TotalRequests() - before; n > 4 {
-			t.Errorf("%s: %d requests for 25 repositories, want at most 4", c.name, n)
-		}
-		for _, r := range repos {
-			if got[r] != c.want {
-				t.Errorf("%s: %s = %v, want %v", c.name, r, got[r], c.want)
+		// A picker's page: 25 repositories the caller was just shown. Then the same with one
+		// that does not exist, which may cost a further request to tell hidden from read.
+		for _, ask := range []struct {
+			refs []bitbucket.RepoRef
+			most int
+		}{{repos, 4}, {asked, 5}} {
+			before := f.srv.TotalRequests()
+			got, err := c.conn.RepositoryPermissions(t.Context(), ask.refs)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			if n := f.srv.TotalRequests() - before; n > ask.most {
+				t.Errorf("%s: %d requests for %d repositories, want at most %d", c.name, n, len(ask.refs), ask.most)
+			}
+			for _, r := range repos {
+				if got[r] != c.want {
+					t.Errorf("%s: %s = %v, want %v", c.name, r, got[r], c.want)
+				}
+			}
+			if len(got) != len(ask.refs) {
+				t.Errorf("%s: %d answers for %d repositories", c.name, len(got), len(ask.refs))
+			}
+			if p, ok := got[missing]; ok && p != bitbucket.PermissionNone {
+				t.Errorf("%s: missing repository = %v, want none", c.name, p)
 			}
 		}
-		if p, ok := got[missing]; !ok || p != bitbucket.PermissionNone {
-			t.Errorf("%s: missing repository = %v (present %v), want none", c.name, p, ok)
+		got, err := c.conn.RepositoryPermissions(t.Context(), []bitbucket.RepoRef{missing})
+		if p, ok := got[missing]; err != nil || !ok || p != bitbucket.PermissionNone {
+			t.Errorf("%s: missing repository = %v (present %v), %v; want none", c.name, p, ok, err)
 		}
 	}
 	// The answers agree with RepositoryPermission, one at a time.
