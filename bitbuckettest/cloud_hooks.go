@@ -253,8 +253,14 @@ func (s *Server) hookURL(repo *repository, h *hook) string {
 	return s.URL() + "/repositories/" + esc(repo.Namespace) + "/" + esc(repo.Slug) + "/hooks/" + url.PathEscape(h.id)
 }
 
-// hookJSON is the webhook_subscription object; the secret itself is never shown.
+// hookJSON is a repository's webhook_subscription.
 func (s *Server) hookJSON(repo *repository, h *hook) map[string]any {
+	return subscriptionJSON(h, "repository", s.repoShortJSON(repo), s.hookURL(repo, h))
+}
+
+// subscriptionJSON is the webhook_subscription object of h on its subject (a repository or a
+// workspace), whose own address is self; the secret itself is never shown.
+func subscriptionJSON(h *hook, subjectType string, subject any, self string) map[string]any {
 	events := make([]any, len(h.events))
 	for i, e := range h.events {
 		events[i] = e
@@ -264,13 +270,13 @@ func (s *Server) hookJSON(repo *repository, h *hook) map[string]any {
 		"uuid":         h.id,
 		"url":          h.url,
 		"description":  h.description,
-		"subject_type": "repository",
-		"subject":      s.repoShortJSON(repo),
+		"subject_type": subjectType,
+		"subject":      subject,
 		"active":       h.active,
 		"created_at":   cloudTime(h.created),
 		"events":       events,
 		"secret_set":   h.secret != "",
-		"links":        map[string]any{"self": link(s.hookURL(repo, h))},
+		"links":        map[string]any{"self": link(self)},
 	}
 }
 
@@ -298,23 +304,8 @@ func (s *Server) cloudWorkspaceHooks(w http.ResponseWriter, r *http.Request, c *
 	}())
 }
 
-// workspaceHookJSON is a workspace's webhook_subscription; the secret itself is never shown.
+// workspaceHookJSON is a workspace's webhook_subscription.
 func (s *Server) workspaceHookJSON(ws string, h *hook) map[string]any {
-	events := make([]any, len(h.events))
-	for i, e := range h.events {
-		events[i] = e
-	}
-	return map[string]any{
-		"type":         "webhook_subscription",
-		"uuid":         h.id,
-		"url":          h.url,
-		"description":  h.description,
-		"subject_type": "workspace",
-		"subject":      map[string]any{"type": "workspace", "slug": ws, "uuid": hashUUID("workspace", ws)},
-		"active":       h.active,
-		"created_at":   cloudTime(h.created),
-		"events":       events,
-		"secret_set":   h.secret != "",
-		"links":        map[string]any{"self": link(s.URL() + "/workspaces/" + esc(ws) + "/hooks/" + esc(h.id))},
-	}
+	return subscriptionJSON(h, "workspace", map[string]any{"type": "workspace", "slug": ws, "uuid": hashUUID("workspace", ws)},
+		s.URL()+"/workspaces/"+esc(ws)+"/hooks/"+esc(h.id))
 }
