@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bbconnect/bbconnect/internal/netnstest"
+
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"golang.org/x/oauth2"
 )
@@ -87,6 +89,9 @@ func TestTokenRequestsNeverReachMetadata(t *testing.T) {
 // the client secret to the proxy. The token client uses no proxy: the documentation address
 // below is refused by the policy before any socket exists, and the proxy receives nothing.
 func TestTokenRequestsIgnoreProxyEnvironment(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	proxy, proxied := countingServer(t)
 	t.Setenv("HTTP_PROXY", proxy.URL)
 	t.Setenv("HTTPS_PROXY", proxy.URL)

@@ -4,5 +4,8 @@
 //
 // Every byte stays on loopback. An address that must be refused (private, metadata, a remapped
 // spelling) is given to a caller's transport that fails the test when it is reached, so that a
-// regression sends nothing anywhere; the built-in dialer is exercised on loopback addresses only.
+// regression sends nothing anywhere. The tests that exercise the built-in dialer itself against
+// such an address or name (loopback spellings, a documentation address behind a proxy from the
+// environment) run in a network namespace with only loopback (internal/netnstest), where a
+// regression's dial fails instead of leaving the machine.
 package security

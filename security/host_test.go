@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bbconnect/bbconnect/internal/netnstest"
+
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/cloud"
@@ -87,6 +89,9 @@ func TestMetadataRefusedWhateverTheAllowList(t *testing.T) {
 // TestLoopbackSpellingsOnTheBuiltInTransport: what held. Every spelling of loopback is refused by
 // the built-in transport's dialer when nothing allows it, and the server sees nothing.
 func TestLoopbackSpellingsOnTheBuiltInTransport(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	s := newServer(t, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{}`)) })
 	_, port, _ := net.SplitHostPort(s.Listener.Addr().String())
 	for _, host := range []string{"127.0.0.1", "127.0.0.2", "[::1]", "[::ffff:127.0.0.1]", "localhost", "LOCALHOST", "localhost.", "api.localhost", "0.0.0.0"} {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bbconnect/bbconnect/internal/netnstest"
+
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/server"
@@ -96,6 +98,9 @@ func TestTokenEndpointNeverReachesMetadata(t *testing.T) {
 // listener, no token request goes to it. The endpoint is a documentation address, refused before
 // any socket exists, so nothing leaves loopback either way.
 func TestTokenRequestsUseNoEnvironmentProxy(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	proxy, proxied := plainTokenEndpoint(t)
 	t.Setenv("HTTP_PROXY", proxy.URL)
 	t.Setenv("HTTPS_PROXY", proxy.URL)

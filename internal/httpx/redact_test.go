@@ -14,6 +14,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/bbconnect/bbconnect/internal/netnstest"
+
 	"github.com/bbconnect/bbconnect/auth"
 	"github.com/bbconnect/bbconnect/bitbucket"
 	"github.com/bbconnect/bbconnect/internal/clientopt"
@@ -26,6 +28,9 @@ func withLogger(buf *bytes.Buffer) option {
 }
 
 func TestNoSecretInErrorsOrLogs(t *testing.T) {
+	if netnstest.Isolated(t) {
+		return
+	}
 	secretQuery := struct {
 		AccessToken string `url:"access_token"`
 		State       string `url:"State"`
