@@ -1,11 +1,9 @@
 package cloud
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"iter"
-	"strconv"
 	"strings"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -38,26 +36,11 @@ const (
 )
 
 // UnmarshalJSONFrom recognises "https" and "ssh" in any case; anything else, null included, is
-// cloneOther. It reads the raw value without keeping a string.
+// cloneOther.
 func (p *cloneProtocol) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	v, err := dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	if bytes.IndexByte(v, '\\') >= 0 { // escaped characters: compare the decoded text
-		if s, err := jsontext.AppendUnquote(nil, v); err == nil {
-			v = strconv.AppendQuote(nil, string(s))
-		}
-	}
-	switch {
-	case bytes.EqualFold(v, []byte(`"https"`)):
-		*p = cloneHTTPS
-	case bytes.EqualFold(v, []byte(`"ssh"`)):
-		*p = cloneSSH
-	default:
-		*p = cloneOther
-	}
-	return nil
+	i, err := httpx.ReadWord(dec, "https", "ssh")
+	*p = [...]cloneProtocol{cloneOther, cloneHTTPS, cloneSSH}[i+1]
+	return err
 }
 
 // wireRepository is a repository as GET /repositories/{workspace} and

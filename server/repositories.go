@@ -10,6 +10,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/bbconnect/bbconnect/bitbucket"
+	"github.com/bbconnect/bbconnect/internal/httpx"
 	"github.com/bbconnect/bbconnect/internal/paging"
 )
 
@@ -49,22 +50,12 @@ const (
 	cloneSSH
 )
 
-// UnmarshalJSONFrom reads "http" or "https" as cloneHTTP and "ssh" as cloneSSH, anything else as
-// cloneOther, from the raw value without keeping the text.
+// UnmarshalJSONFrom reads "http" or "https" as cloneHTTP and "ssh" as cloneSSH, in any case,
+// anything else as cloneOther.
 func (k *cloneLinkKind) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	v, err := dec.ReadValue()
-	if err != nil {
-		return err
-	}
-	switch string(v) {
-	case `"http"`, `"https"`:
-		*k = cloneHTTP
-	case `"ssh"`:
-		*k = cloneSSH
-	default:
-		*k = cloneOther
-	}
-	return nil
+	i, err := httpx.ReadWord(dec, "http", "https", "ssh")
+	*k = [...]cloneLinkKind{cloneOther, cloneHTTP, cloneHTTP, cloneSSH}[i+1]
+	return err
 }
 
 // reposQuery is the query of GET /repos (and, page alone, of GET /projects/{key}/repos).
